@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# A local Kubernetes cluster on loopback: etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler and kwok (simulated nodes), started by kwokctl from binaries built by
+# hack/tools/build.sh. Usage: cluster.sh up|down|status. The kubeconfig lands in
+# target/cluster/kubeconfig.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+name="${FLEETLM_CLUSTER_NAME:-fleetlm}"
+nodes="${FLEETLM_CLUSTER_NODES:-3}"
+state="$root/target/cluster"
+kubeconfig="$state/kubeconfig"
+export KWOK_WORKDIR="$state/kwok"
+
+bin="$("$root/hack/tools/build.sh" | tail -n 1)"
+export PATH="$bin:$PATH"
+
+say() { echo "cluster: $*" >&2; }
+
+running() {
+  [[ -f "$kubeconfig" ]] && kubectl --kubeconfig "$kubeconfig" --request-timeout=5s get --raw /readyz >/dev/null 2>&1
+}
+
+up() {
+  if running; then
+    say "already running ($kubeconfig)"
+    return
+  fi
+  # Leftovers of a cluster whose processes are gone (a reboot, a killed CI run).
+  kwokctl delete cluster --name "$name" >/dev/null 2>&1 || true
+  mkdir -p "$state"
+  local config="$state/kwokctl.yaml"
+  {
+    cat <<YAML
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  runtime: binary
+  bindAddress: 127.0.0.1
+  kubeVersion: $("$bin/kube-apiserver" --version | awk '{print $2}')
+  kubeApiserverBinary: $bin/kube-apiserver
+  kubeControllerManagerBinary: $bin/kube-controller-manager
+  kubeSchedulerBinary: $bin/kube-scheduler
+  kubectlBinary: $bin/kubectl
+  etcdBinary: $bin/etcd
+  kwokControllerBinary: $bin/kwok
+  kubeAuthorization: true
+  nodeLeaseDurationSeconds: 40
+YAML
+    for stage in node-initialize node-heartbeat-with-lease pod-ready pod-delete; do
+      echo "---"
+      cat "$bin/../kwok-stages/$stage.yaml"
+    done
+    echo "---"
+    cat "$root/hack/cluster/pod-exit-stage.yaml"
+  } >"$config"
+  local started=$SECONDS
+  say "starting cluster '$name' (loopback only)"
+  kwokctl create cluster --name "$name" --config "$config" --kubeconfig "$kubeconfig" \
+    --runtime binary --wait 3m >"$state/kwokctl-create.log" 2>&1 || {
+      cat "$state/kwokctl-create.log" >&2
+      say "failed to start; logs in $KWOK_WORKDIR/clusters/$name/logs"
+      exit 1
+    }
+  kwokctl scale node --name "$name" --replicas "$nodes" >>"$state/kwokctl-create.log" 2>&1
+  kubectl --kubeconfig "$kubeconfig" wait --for=condition=Ready node --all --timeout=120s >/dev/null
+  # Pods need the default ServiceAccount, which the controller-manager creates shortly after start.
+  for _ in $(seq 1 120); do
+    kubectl --kubeconfig "$kubeconfig" -n default get serviceaccount default >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  say "ready in $((SECONDS - started))s: export KUBECONFIG=$kubeconfig"
+}
+
+down() {
+  if [[ -d "$KWOK_WORKDIR/clusters/$name" ]]; then
+    kwokctl delete cluster --name "$name" >/dev/null 2>&1 || true
+  fi
+  # kwokctl forks the components; make sure none outlives the cluster.
+  local pids
+  pids="$(pgrep -f -- "$KWOK_WORKDIR/clusters/$name" || true)"
+  if [[ -n "$pids" ]]; then
+    kill $pids 2>/dev/null || true
+    sleep 1
+    kill -9 $pids 2>/dev/null || true
+  fi
+  rm -f "$kubeconfig"
+  say "stopped"
+}
+
+status() {
+  if running; then
+    kubectl --kubeconfig "$kubeconfig" get nodes
+  else
+    say "not running"
+    return 1
+  fi
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

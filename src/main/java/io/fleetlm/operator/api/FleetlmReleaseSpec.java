@@ -1,0 +1,210 @@
+package io.fleetlm.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.List;
+import java.util.Map;
+
+/** What the user wants running: a FleetLM image, its database, and how to migrate it. */
+public class FleetlmReleaseSpec {
+
+  @Required
+  @Size(min = 1, max = 512)
+  @Pattern("^[^\\s]+$")
+  @JsonPropertyDescription(
+      "Container image of the FleetLM release, e.g. ghcr.io/acme/fleetlm:1.4.0. A new image runs"
+          + " its migration first; pods switch to it only after the migrations are verified.")
+  private String image;
+
+  @Default("1")
+  @Min(0)
+  @Max(1000)
+  @JsonPropertyDescription("Number of app replicas once the release is verified. Default 1.")
+  private Integer replicas;
+
+  @Required
+  @JsonPropertyDescription("Secrets holding DATABASE_URL and SECRET_KEY_BASE.")
+  private DatabaseSpec database;
+
+  @JsonPropertyDescription("How the migration Job runs and how its result is verified.")
+  private MigrationSpec migration;
+
+  @Size(max = 200)
+  @ValidationRule(
+      value = "self.all(e, e.name != 'DATABASE_URL' && e.name != 'SECRET_KEY_BASE')",
+      message = "DATABASE_URL and SECRET_KEY_BASE come from spec.database; do not set them in env")
+  @JsonPropertyDescription(
+      "Extra environment variables for the app and migration containers. MIGRATE_ON_BOOT is"
+          + " always set to \"false\": the operator runs migrations, never the app's boot.")
+  private List<EnvVar> env;
+
+  @Size(max = 50)
+  @JsonPropertyDescription(
+      "ConfigMaps and Secrets exported as environment variables into the app and migration"
+          + " containers. Variables in env and the operator's own take precedence.")
+  private List<EnvFromSource> envFrom;
+
+  @JsonPropertyDescription(
+      "CPU and memory requests and limits of the app and migration containers.")
+  private ResourceRequirements resources;
+
+  @Default("4000")
+  @Min(1)
+  @Max(65535)
+  @JsonPropertyDescription("Port FleetLM's endpoint listens on (PORT). Default 4000.")
+  private Integer port;
+
+  @JsonPropertyDescription("Readiness and liveness probes. Default: TCP on the port.")
+  private ProbeSpec probes;
+
+  @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+  @JsonPropertyDescription("ServiceAccount of the app and migration pods.")
+  private String serviceAccountName;
+
+  @JsonPropertyDescription(
+      "Extra labels for the app and migration pods. The operator's own selector labels win.")
+  private Map<String, String> podLabels;
+
+  @JsonPropertyDescription("Extra annotations for the app and migration pods.")
+  private Map<String, String> podAnnotations;
+
+  @JsonPropertyDescription("Node selector of the app and migration pods.")
+  private Map<String, String> nodeSelector;
+
+  @JsonPropertyDescription("Tolerations of the app and migration pods.")
+  private List<Toleration> tolerations;
+
+  @JsonPropertyDescription("Secrets used to pull the image.")
+  private List<LocalObjectReference> imagePullSecrets;
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public Integer getReplicas() {
+    return replicas;
+  }
+
+  public void setReplicas(Integer replicas) {
+    this.replicas = replicas;
+  }
+
+  public DatabaseSpec getDatabase() {
+    return database;
+  }
+
+  public void setDatabase(DatabaseSpec database) {
+    this.database = database;
+  }
+
+  public MigrationSpec getMigration() {
+    return migration;
+  }
+
+  public void setMigration(MigrationSpec migration) {
+    this.migration = migration;
+  }
+
+  public List<EnvVar> getEnv() {
+    return env;
+  }
+
+  public void setEnv(List<EnvVar> env) {
+    this.env = env;
+  }
+
+  public List<EnvFromSource> getEnvFrom() {
+    return envFrom;
+  }
+
+  public void setEnvFrom(List<EnvFromSource> envFrom) {
+    this.envFrom = envFrom;
+  }
+
+  public ResourceRequirements getResources() {
+    return resources;
+  }
+
+  public void setResources(ResourceRequirements resources) {
+    this.resources = resources;
+  }
+
+  public Integer getPort() {
+    return port;
+  }
+
+  public void setPort(Integer port) {
+    this.port = port;
+  }
+
+  public ProbeSpec getProbes() {
+    return probes;
+  }
+
+  public void setProbes(ProbeSpec probes) {
+    this.probes = probes;
+  }
+
+  public String getServiceAccountName() {
+    return serviceAccountName;
+  }
+
+  public void setServiceAccountName(String serviceAccountName) {
+    this.serviceAccountName = serviceAccountName;
+  }
+
+  public Map<String, String> getPodLabels() {
+    return podLabels;
+  }
+
+  public void setPodLabels(Map<String, String> podLabels) {
+    this.podLabels = podLabels;
+  }
+
+  public Map<String, String> getPodAnnotations() {
+    return podAnnotations;
+  }
+
+  public void setPodAnnotations(Map<String, String> podAnnotations) {
+    this.podAnnotations = podAnnotations;
+  }
+
+  public Map<String, String> getNodeSelector() {
+    return nodeSelector;
+  }
+
+  public void setNodeSelector(Map<String, String> nodeSelector) {
+    this.nodeSelector = nodeSelector;
+  }
+
+  public List<Toleration> getTolerations() {
+    return tolerations;
+  }
+
+  public void setTolerations(List<Toleration> tolerations) {
+    this.tolerations = tolerations;
+  }
+
+  public List<LocalObjectReference> getImagePullSecrets() {
+    return imagePullSecrets;
+  }
+
+  public void setImagePullSecrets(List<LocalObjectReference> imagePullSecrets) {
+    this.imagePullSecrets = imagePullSecrets;
+  }
+}

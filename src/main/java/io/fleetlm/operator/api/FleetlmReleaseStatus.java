@@ -1,0 +1,178 @@
+package io.fleetlm.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the operator observed and did; written only by the operator. */
+public class FleetlmReleaseStatus {
+
+  @JsonPropertyDescription("Generation of the spec this status describes.")
+  private Long observedGeneration;
+
+  @JsonPropertyDescription(
+      "Pending, Migrating, Verifying, RollingOut, Ready or Failed; derived from the conditions.")
+  private Phase phase;
+
+  @JsonPropertyDescription(
+      "Ready, Reconciling, Stalled (kstatus), MigrationSucceeded, MigrationsVerified, RolledOut.")
+  private List<ReleaseCondition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("Image the Deployment runs: the newest verified one.")
+  private String currentImage;
+
+  @JsonPropertyDescription("Image the spec asks for.")
+  private String targetImage;
+
+  @JsonPropertyDescription("Migration identity of the spec (see history[].migrationId).")
+  private String targetMigrationId;
+
+  @JsonPropertyDescription("Migration identity whose verification the Deployment runs.")
+  private String verifiedMigrationId;
+
+  @JsonPropertyDescription("Newest schema version found applied at the last verification.")
+  private String schemaVersion;
+
+  @JsonPropertyDescription("Name of the migration Job of the target release.")
+  private String migrationJob;
+
+  @JsonPropertyDescription(
+      "Why the release failed: the migration pod's termination message (or log tail), or the"
+          + " versions missing from the database.")
+  private String failureMessage;
+
+  @JsonPropertyDescription("Replicas the Deployment wants.")
+  private Integer replicas;
+
+  @JsonPropertyDescription("Ready replicas of the Deployment.")
+  private Integer readyReplicas;
+
+  @JsonPropertyDescription("Replicas already running the current pod template.")
+  private Integer updatedReplicas;
+
+  @JsonPropertyDescription("Things the operator changed or ignored in the spec, and why.")
+  private List<String> warnings = new ArrayList<>();
+
+  @JsonPropertyDescription("Recent releases, newest first (at most 10).")
+  private List<ReleaseRecord> history = new ArrayList<>();
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public Phase getPhase() {
+    return phase;
+  }
+
+  public void setPhase(Phase phase) {
+    this.phase = phase;
+  }
+
+  public List<ReleaseCondition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<ReleaseCondition> conditions) {
+    this.conditions = conditions;
+  }
+
+  public String getCurrentImage() {
+    return currentImage;
+  }
+
+  public void setCurrentImage(String currentImage) {
+    this.currentImage = currentImage;
+  }
+
+  public String getTargetImage() {
+    return targetImage;
+  }
+
+  public void setTargetImage(String targetImage) {
+    this.targetImage = targetImage;
+  }
+
+  public String getTargetMigrationId() {
+    return targetMigrationId;
+  }
+
+  public void setTargetMigrationId(String targetMigrationId) {
+    this.targetMigrationId = targetMigrationId;
+  }
+
+  public String getVerifiedMigrationId() {
+    return verifiedMigrationId;
+  }
+
+  public void setVerifiedMigrationId(String verifiedMigrationId) {
+    this.verifiedMigrationId = verifiedMigrationId;
+  }
+
+  public String getSchemaVersion() {
+    return schemaVersion;
+  }
+
+  public void setSchemaVersion(String schemaVersion) {
+    this.schemaVersion = schemaVersion;
+  }
+
+  public String getMigrationJob() {
+    return migrationJob;
+  }
+
+  public void setMigrationJob(String migrationJob) {
+    this.migrationJob = migrationJob;
+  }
+
+  public String getFailureMessage() {
+    return failureMessage;
+  }
+
+  public void setFailureMessage(String failureMessage) {
+    this.failureMessage = failureMessage;
+  }
+
+  public Integer getReplicas() {
+    return replicas;
+  }
+
+  public void setReplicas(Integer replicas) {
+    this.replicas = replicas;
+  }
+
+  public Integer getReadyReplicas() {
+    return readyReplicas;
+  }
+
+  public void setReadyReplicas(Integer readyReplicas) {
+    this.readyReplicas = readyReplicas;
+  }
+
+  public Integer getUpdatedReplicas() {
+    return updatedReplicas;
+  }
+
+  public void setUpdatedReplicas(Integer updatedReplicas) {
+    this.updatedReplicas = updatedReplicas;
+  }
+
+  public List<String> getWarnings() {
+    return warnings;
+  }
+
+  public void setWarnings(List<String> warnings) {
+    this.warnings = warnings;
+  }
+
+  public List<ReleaseRecord> getHistory() {
+    return history;
+  }
+
+  public void setHistory(List<ReleaseRecord> history) {
+    this.history = history;
+  }
+}

@@ -1,0 +1,178 @@
+package io.fleetlm.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/** How the release's migration Job runs and how its result is verified. */
+@ValidationRule(
+    value =
+        "(has(self.tool) && self.tool == 'flyway') || !has(self.expectedVersion)"
+            + " || self.expectedVersion.matches('^[0-9]{1,19}$')",
+    message = "an Ecto expectedVersion is the migration's numeric version, e.g. 20251021155555")
+@ValidationRule(
+    value =
+        "(has(self.tool) && self.tool == 'flyway') || !has(self.requiredVersions)"
+            + " || self.requiredVersions.all(v, v.matches('^[0-9]{1,19}$'))",
+    message = "Ecto requiredVersions are numeric versions, e.g. 20251021155555")
+@ValidationRule(
+    value =
+        "!(has(self.tool) && self.tool == 'flyway') || !has(self.expectedVersion)"
+            + " || self.expectedVersion.matches('^[0-9]+([._][0-9]+)*$')",
+    message = "a Flyway expectedVersion looks like 1, 1.2 or 2_1_3")
+public class MigrationSpec {
+
+  public static final List<String> DEFAULT_ARGS = List.of("eval", "Fleetlm.Release.migrate");
+
+  @Default("ecto")
+  @JsonPropertyDescription(
+      "Migration tool whose history table is verified: 'ecto' (schema_migrations, FleetLM's"
+          + " default) or 'flyway' (flyway_schema_history, where a failed row fails the release).")
+  private MigrationTool tool;
+
+  @Size(max = 32)
+  @JsonPropertyDescription(
+      "Command of the migration container. Empty keeps the image's entrypoint, which runs the"
+          + " args without booting the app.")
+  private List<String> command;
+
+  @Size(max = 64)
+  @JsonPropertyDescription(
+      "Arguments of the migration container. Default, when command and args are both empty:"
+          + " [\"eval\", \"Fleetlm.Release.migrate\"], i.e. bin/fleetlm eval"
+          + " \"Fleetlm.Release.migrate\".")
+  private List<String> args;
+
+  @Size(max = 32)
+  @JsonPropertyDescription(
+      "The schema version this release must find applied after its migration, e.g. the newest"
+          + " migration in the image (Ecto: 20251021155555). Without it, verification only checks"
+          + " that the history table exists, is not empty and has no failed rows.")
+  private String expectedVersion;
+
+  @Size(max = 500)
+  @JsonPropertyDescription(
+      "Every migration version the release ships. When given, each must be applied; missing ones"
+          + " are listed in the status.")
+  private List<@Size(max = 32) @Pattern("^[0-9]+([._][0-9]+)*$") String> requiredVersions;
+
+  @Pattern("^[a-zA-Z_][a-zA-Z0-9_]{0,62}(\\.[a-zA-Z_][a-zA-Z0-9_]{0,62})?$")
+  @JsonPropertyDescription(
+      "History table to read, optionally schema-qualified. Default: schema_migrations (ecto) or"
+          + " flyway_schema_history (flyway).")
+  private String historyTable;
+
+  @Default("600")
+  @Min(1)
+  @Max(86400)
+  @JsonPropertyDescription(
+      "Deadline of the migration Job in seconds (activeDeadlineSeconds). Past it the Job fails"
+          + " and the release stops with the old version serving.")
+  private Long timeoutSeconds;
+
+  @Default("0")
+  @Min(0)
+  @Max(10)
+  @JsonPropertyDescription(
+      "How many times a failed migration pod is retried before the Job fails (backoffLimit).")
+  private Integer backoffLimit;
+
+  @Default("86400")
+  @Min(0)
+  @Max(2592000)
+  @JsonPropertyDescription(
+      "How long a finished migration Job and its pod are kept, in seconds"
+          + " (ttlSecondsAfterFinished). The operator remembers the outcome in status.history.")
+  private Integer ttlSecondsAfterFinished;
+
+  @Size(max = 63)
+  @JsonPropertyDescription(
+      "Any value; changing it runs the migration again for the same image and settings, e.g."
+          + " after fixing the database behind a failed migration.")
+  private String runId;
+
+  public MigrationTool getTool() {
+    return tool;
+  }
+
+  public void setTool(MigrationTool tool) {
+    this.tool = tool;
+  }
+
+  public List<String> getCommand() {
+    return command;
+  }
+
+  public void setCommand(List<String> command) {
+    this.command = command;
+  }
+
+  public List<String> getArgs() {
+    return args;
+  }
+
+  public void setArgs(List<String> args) {
+    this.args = args;
+  }
+
+  public String getExpectedVersion() {
+    return expectedVersion;
+  }
+
+  public void setExpectedVersion(String expectedVersion) {
+    this.expectedVersion = expectedVersion;
+  }
+
+  public List<String> getRequiredVersions() {
+    return requiredVersions;
+  }
+
+  public void setRequiredVersions(List<String> requiredVersions) {
+    this.requiredVersions = requiredVersions;
+  }
+
+  public String getHistoryTable() {
+    return historyTable;
+  }
+
+  public void setHistoryTable(String historyTable) {
+    this.historyTable = historyTable;
+  }
+
+  public Long getTimeoutSeconds() {
+    return timeoutSeconds;
+  }
+
+  public void setTimeoutSeconds(Long timeoutSeconds) {
+    this.timeoutSeconds = timeoutSeconds;
+  }
+
+  public Integer getBackoffLimit() {
+    return backoffLimit;
+  }
+
+  public void setBackoffLimit(Integer backoffLimit) {
+    this.backoffLimit = backoffLimit;
+  }
+
+  public Integer getTtlSecondsAfterFinished() {
+    return ttlSecondsAfterFinished;
+  }
+
+  public void setTtlSecondsAfterFinished(Integer ttlSecondsAfterFinished) {
+    this.ttlSecondsAfterFinished = ttlSecondsAfterFinished;
+  }
+
+  public String getRunId() {
+    return runId;
+  }
+
+  public void setRunId(String runId) {
+    this.runId = runId;
+  }
+}

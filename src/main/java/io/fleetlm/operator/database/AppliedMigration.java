@@ -1,0 +1,4 @@
+package io.fleetlm.operator.database;
+
+/** One row of a migration history table. Ecto rows are always successful. */
+public record AppliedMigration(String version, boolean success) {}

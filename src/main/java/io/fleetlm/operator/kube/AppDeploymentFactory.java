@@ -1,0 +1,102 @@
+package io.fleetlm.operator.kube;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseSpec;
+import io.fleetlm.operator.api.ProbeSpec;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Builds the app Deployment. The image is a parameter, not spec.image: the Deployment only ever
+ * runs an image whose migrations were verified.
+ */
+public final class AppDeploymentFactory {
+
+  private AppDeploymentFactory() {}
+
+  public static Deployment build(
+      FleetlmRelease release, String verifiedImage, String verifiedMigrationId) {
+    FleetlmReleaseSpec spec = release.getSpec();
+    Map<String, String> labels = ResourceNames.commonLabels(release, ResourceNames.COMPONENT_APP);
+    Map<String, String> podLabels = PodSpecParts.podLabels(spec, labels);
+    podLabels.put(ResourceNames.LABEL_MIGRATION_ID, verifiedMigrationId);
+    int port = PodSpecParts.port(spec);
+
+    Deployment deployment =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withName(ResourceNames.deploymentName(release))
+            .withNamespace(release.getMetadata().getNamespace())
+            .withLabels(labels)
+            .withOwnerReferences(OwnerReferences.controlledBy(release))
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(Objects.requireNonNullElse(spec.getReplicas(), 1))
+            .withNewSelector()
+            .withMatchLabels(ResourceNames.selectorLabels(release, ResourceNames.COMPONENT_APP))
+            .endSelector()
+            .withNewTemplate()
+            .withNewMetadata()
+            .withLabels(podLabels)
+            .withAnnotations(PodSpecParts.podAnnotations(spec))
+            .endMetadata()
+            .withNewSpec()
+            .withServiceAccountName(spec.getServiceAccountName())
+            .withNodeSelector(spec.getNodeSelector())
+            .withTolerations(spec.getTolerations())
+            .withImagePullSecrets(spec.getImagePullSecrets())
+            .withSecurityContext(PodSpecParts.podSecurityContext())
+            .addNewContainer()
+            .withName(ResourceNames.APP_CONTAINER)
+            .withImage(verifiedImage)
+            .addNewPort()
+            .withName("http")
+            .withContainerPort(port)
+            .withProtocol("TCP")
+            .endPort()
+            .withEnv(PodSpecParts.environment(spec))
+            .withEnvFrom(spec.getEnvFrom())
+            .withResources(spec.getResources())
+            .withReadinessProbe(probe(spec.getProbes(), port))
+            .withLivenessProbe(probe(spec.getProbes(), port))
+            .withSecurityContext(PodSpecParts.containerSecurityContext())
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    // Lets the reconciler skip identical writes without diffing server-side defaults.
+    deployment
+        .getMetadata()
+        .setAnnotations(
+            Map.of(
+                ResourceNames.ANNOTATION_DESIRED_HASH,
+                ResourceNames.shortHash(Serialization.asJson(deployment.getSpec()), 16)));
+    return deployment;
+  }
+
+  private static Probe probe(ProbeSpec probes, int port) {
+    ProbeSpec settings = Objects.requireNonNullElseGet(probes, ProbeSpec::new);
+    ProbeBuilder builder =
+        new ProbeBuilder()
+            .withInitialDelaySeconds(
+                Objects.requireNonNullElse(settings.getInitialDelaySeconds(), 5))
+            .withPeriodSeconds(Objects.requireNonNullElse(settings.getPeriodSeconds(), 10))
+            .withFailureThreshold(Objects.requireNonNullElse(settings.getFailureThreshold(), 3));
+    if (settings.getHttpPath() == null || settings.getHttpPath().isEmpty()) {
+      return builder.withNewTcpSocket().withPort(new IntOrString(port)).endTcpSocket().build();
+    }
+    return builder
+        .withNewHttpGet()
+        .withPath(settings.getHttpPath())
+        .withPort(new IntOrString(port))
+        .endHttpGet()
+        .build();
+  }
+}

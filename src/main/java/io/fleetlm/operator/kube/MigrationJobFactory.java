@@ -1,0 +1,73 @@
+package io.fleetlm.operator.kube;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseSpec;
+import io.fleetlm.operator.api.MigrationSpec;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/** Builds the migration Job of a release; a pure function of the release and its identity. */
+public final class MigrationJobFactory {
+
+  private MigrationJobFactory() {}
+
+  public static Job build(FleetlmRelease release, String migrationId) {
+    FleetlmReleaseSpec spec = release.getSpec();
+    MigrationSpec migration =
+        Objects.requireNonNullElseGet(spec.getMigration(), MigrationSpec::new);
+    Map<String, String> labels =
+        ResourceNames.commonLabels(release, ResourceNames.COMPONENT_MIGRATION);
+    labels.put(ResourceNames.LABEL_MIGRATION_ID, migrationId);
+    boolean noCommandGiven = isEmpty(migration.getCommand()) && isEmpty(migration.getArgs());
+    List<String> args = noCommandGiven ? MigrationSpec.DEFAULT_ARGS : migration.getArgs();
+
+    return new JobBuilder()
+        .withNewMetadata()
+        .withName(ResourceNames.migrationJobName(release, migrationId))
+        .withNamespace(release.getMetadata().getNamespace())
+        .withLabels(labels)
+        .addToAnnotations(ResourceNames.ANNOTATION_IMAGE, spec.getImage())
+        .withOwnerReferences(OwnerReferences.controlledBy(release))
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(Objects.requireNonNullElse(migration.getBackoffLimit(), 0))
+        .withActiveDeadlineSeconds(Objects.requireNonNullElse(migration.getTimeoutSeconds(), 600L))
+        .withTtlSecondsAfterFinished(
+            Objects.requireNonNullElse(migration.getTtlSecondsAfterFinished(), 86400))
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(PodSpecParts.podLabels(spec, labels))
+        .withAnnotations(PodSpecParts.podAnnotations(spec))
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withServiceAccountName(spec.getServiceAccountName())
+        .withNodeSelector(spec.getNodeSelector())
+        .withTolerations(spec.getTolerations())
+        .withImagePullSecrets(spec.getImagePullSecrets())
+        .withSecurityContext(PodSpecParts.podSecurityContext())
+        .addNewContainer()
+        .withName(ResourceNames.MIGRATION_CONTAINER)
+        .withImage(spec.getImage())
+        .withCommand(noCommandGiven ? null : migration.getCommand())
+        .withArgs(args)
+        .withEnv(PodSpecParts.environment(spec))
+        .withEnvFrom(spec.getEnvFrom())
+        .withResources(spec.getResources())
+        .withSecurityContext(PodSpecParts.containerSecurityContext())
+        // The log tail becomes the termination message when the migration fails.
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  private static boolean isEmpty(List<String> values) {
+    return values == null || values.isEmpty();
+  }
+}

@@ -1,0 +1,31 @@
+package io.fleetlm.operator.rollout;
+
+/**
+ * Where the target release's migration stands after this reconcile, with the reason and message the
+ * conditions will carry.
+ */
+public record MigrationProgress(
+    Stage stage, String reason, String message, String schemaVersion, String failureMessage) {
+
+  public enum Stage {
+    /** Something the user must fix before a migration can start (e.g. a missing Secret). */
+    BLOCKED,
+    WAITING_FOR_SUPERSEDED,
+    MIGRATING,
+    MIGRATION_FAILED,
+    /** The Job succeeded but the database could not be read yet; retried with backoff. */
+    VERIFYING,
+    VERIFICATION_FAILED,
+    VERIFIED
+  }
+
+  public static MigrationProgress of(Stage stage, String reason, String message) {
+    return new MigrationProgress(stage, reason, message, null, null);
+  }
+
+  public boolean failed() {
+    return stage == Stage.MIGRATION_FAILED
+        || stage == Stage.VERIFICATION_FAILED
+        || stage == Stage.BLOCKED;
+  }
+}

@@ -1,0 +1,20 @@
+package io.fleetlm.operator.status;
+
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.ReleaseRecord;
+import io.fleetlm.operator.rollout.MigrationProgress;
+import io.fleetlm.operator.rollout.RolloutState;
+import java.time.Instant;
+import java.util.List;
+
+/** Everything one reconcile learned, from which the status is computed. */
+public record StatusInputs(
+    FleetlmRelease release,
+    String targetMigrationId,
+    String verifiedMigrationId,
+    String migrationJob,
+    MigrationProgress migration,
+    RolloutState rollout,
+    List<ReleaseRecord> history,
+    List<String> warnings,
+    Instant now) {}

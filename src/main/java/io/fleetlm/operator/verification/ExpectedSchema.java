@@ -1,0 +1,28 @@
+package io.fleetlm.operator.verification;
+
+import io.fleetlm.operator.api.MigrationSpec;
+import io.fleetlm.operator.api.MigrationTool;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/** What a release requires to find applied in its database. */
+public record ExpectedSchema(
+    MigrationTool tool, String historyTable, String expectedVersion, Set<String> required) {
+
+  public static ExpectedSchema of(MigrationSpec migration) {
+    MigrationSpec settings = Objects.requireNonNullElseGet(migration, MigrationSpec::new);
+    MigrationTool tool = Objects.requireNonNullElse(settings.getTool(), MigrationTool.ECTO);
+    Set<String> required = new LinkedHashSet<>();
+    if (settings.getExpectedVersion() != null) {
+      required.add(settings.getExpectedVersion());
+    }
+    required.addAll(Objects.requireNonNullElse(settings.getRequiredVersions(), List.of()));
+    String table =
+        settings.getHistoryTable() == null || settings.getHistoryTable().isEmpty()
+            ? tool.defaultHistoryTable()
+            : settings.getHistoryTable();
+    return new ExpectedSchema(tool, table, settings.getExpectedVersion(), required);
+  }
+}

@@ -1,0 +1,145 @@
+package io.fleetlm.operator.verification;
+
+import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.database.AppliedMigration;
+import io.fleetlm.operator.database.SchemaHistory;
+import java.math.BigInteger;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.flywaydb.core.api.MigrationVersion;
+
+/**
+ * Decides whether a database holds a release's migrations. Ecto's history has no checksum and no
+ * failure flag, so for Ecto this compares version sets; Flyway adds failed rows.
+ */
+public final class MigrationVerifier {
+
+  private static final int LISTED = 10;
+  private static final String REPEATABLE = "repeatable:";
+
+  private MigrationVerifier() {}
+
+  public static VerificationResult verify(SchemaHistory history, ExpectedSchema expected) {
+    if (!history.tableExists()) {
+      return failure(
+          "HistoryTableMissing",
+          "table "
+              + history.table()
+              + " does not exist: no migration has run against this database. Check that the"
+              + " migration writes to the database DATABASE_URL names, and that"
+              + " spec.migration.tool matches the app ("
+              + expected.tool().name().toLowerCase()
+              + ").",
+          null);
+    }
+    Comparator<String> order = versionOrder(expected.tool());
+    List<String> failedRows =
+        history.rows().stream().filter(r -> !r.success()).map(AppliedMigration::version).toList();
+    TreeSet<String> applied =
+        history.rows().stream()
+            .filter(AppliedMigration::success)
+            .map(AppliedMigration::version)
+            .filter(v -> !v.startsWith(REPEATABLE))
+            .collect(Collectors.toCollection(() -> new TreeSet<>(order)));
+    String latest = applied.isEmpty() ? null : applied.last();
+    if (!failedRows.isEmpty()) {
+      return failure(
+          "FailedMigrationRecorded",
+          history.table()
+              + " records failed migrations: "
+              + listed(failedRows)
+              + ". Fix the database, run 'flyway repair', then change spec.migration.runId to"
+              + " migrate again.",
+          latest);
+    }
+    TreeSet<String> required = new TreeSet<>(order);
+    required.addAll(expected.required());
+    List<String> missing = required.stream().filter(v -> !applied.contains(v)).toList();
+    if (!missing.isEmpty()) {
+      return new VerificationResult(
+          false,
+          "MigrationsMissing",
+          "the database lacks "
+              + missing.size()
+              + " required migration(s): "
+              + listed(missing)
+              + " (newest applied: "
+              + Optional.ofNullable(latest).orElse("none")
+              + "). The migration Job reported success but did not apply them: check its"
+              + " command and DATABASE_URL, then change spec.migration.runId to migrate again.",
+          latest,
+          missing,
+          List.of());
+    }
+    if (required.isEmpty()) {
+      if (applied.isEmpty()) {
+        return failure(
+            "HistoryEmpty",
+            history.table()
+                + " is empty: the migration applied nothing. Set spec.migration.expectedVersion"
+                + " to the release's newest migration so verification can tell what is missing.",
+            null);
+      }
+      return new VerificationResult(
+          true,
+          "HistoryPresent",
+          "newest applied version is "
+              + latest
+              + "; no expectedVersion is set, so only the presence of a history was checked",
+          latest,
+          List.of(),
+          List.of());
+    }
+    List<String> ahead = List.copyOf(applied.tailSet(required.last(), false));
+    if (!ahead.isEmpty()) {
+      return new VerificationResult(
+          true,
+          "SchemaAhead",
+          "all required migrations are applied, but the database also holds "
+              + ahead.size()
+              + " newer version(s) this release does not know: "
+              + listed(ahead)
+              + ". The app must tolerate the newer schema.",
+          latest,
+          List.of(),
+          ahead);
+    }
+    return new VerificationResult(
+        true,
+        "Verified",
+        "all " + required.size() + " required migration(s) applied; newest is " + latest,
+        latest,
+        List.of(),
+        List.of());
+  }
+
+  static Comparator<String> versionOrder(MigrationTool tool) {
+    return switch (tool) {
+      case ECTO -> Comparator.comparing(MigrationVerifier::numeric);
+      case FLYWAY -> Comparator.comparing(MigrationVersion::fromVersion);
+    };
+  }
+
+  private static BigInteger numeric(String version) {
+    try {
+      return new BigInteger(version.trim());
+    } catch (NumberFormatException e) {
+      // Not an Ecto version; sort it last rather than failing the whole verification.
+      return BigInteger.TEN.pow(40);
+    }
+  }
+
+  private static VerificationResult failure(String reason, String message, String latest) {
+    return new VerificationResult(false, reason, message, latest, List.of(), List.of());
+  }
+
+  private static String listed(List<String> versions) {
+    String shown = versions.stream().limit(LISTED).collect(Collectors.joining(", "));
+    return versions.size() > LISTED
+        ? shown + " and " + (versions.size() - LISTED) + " more"
+        : shown;
+  }
+}
