@@ -2,6 +2,8 @@ package io.fleetlm.operator.rollout;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fleetlm.operator.kube.ResourceNames;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -9,6 +11,7 @@ import java.util.Optional;
 public record RolloutState(
     boolean exists,
     String image,
+    String migrationId,
     int desired,
     int updated,
     int ready,
@@ -18,16 +21,19 @@ public record RolloutState(
 
   public static RolloutState of(Optional<Deployment> deployment) {
     if (deployment.isEmpty()) {
-      return new RolloutState(false, null, 0, 0, 0, 0, 0, true);
+      return new RolloutState(false, null, null, 0, 0, 0, 0, 0, true);
     }
     Deployment d = deployment.get();
     DeploymentStatus status = Objects.requireNonNullElseGet(d.getStatus(), DeploymentStatus::new);
     String image = d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    Map<String, String> podLabels =
+        Objects.requireNonNullElse(d.getSpec().getTemplate().getMetadata().getLabels(), Map.of());
     long generation = Objects.requireNonNullElse(d.getMetadata().getGeneration(), 0L);
     boolean observed = Objects.requireNonNullElse(status.getObservedGeneration(), 0L) >= generation;
     return new RolloutState(
         true,
         image,
+        podLabels.get(ResourceNames.LABEL_MIGRATION_ID),
         Objects.requireNonNullElse(d.getSpec().getReplicas(), 1),
         orZero(status.getUpdatedReplicas()),
         orZero(status.getReadyReplicas()),
@@ -36,9 +42,17 @@ public record RolloutState(
         observed);
   }
 
-  /** Every pod runs the current template and is available; no pod of an older one is left. */
-  public boolean complete() {
-    return exists && observed && updated == desired && available == desired && total == desired;
+  /**
+   * The Deployment runs the given release, every pod runs its current template and is available,
+   * and no pod of an older template is left.
+   */
+  public boolean completeFor(String targetMigrationId) {
+    return exists
+        && targetMigrationId.equals(migrationId)
+        && observed
+        && updated == desired
+        && available == desired
+        && total == desired;
   }
 
   public String describe() {

@@ -29,7 +29,7 @@ public final class StatusCalculator {
     setMigrationSucceeded(conditions, migration);
     setMigrationsVerified(conditions, migration);
     boolean verified = migration.stage() == Stage.VERIFIED;
-    boolean rolledOut = verified && rollout.complete();
+    boolean rolledOut = verified && rollout.completeFor(in.targetMigrationId());
     if (rolledOut) {
       conditions.set(
           ConditionType.ROLLED_OUT, TRUE, "RolloutComplete", "Deployment " + rollout.describe());
@@ -81,7 +81,9 @@ public final class StatusCalculator {
     status.setTargetMigrationId(in.targetMigrationId());
     status.setVerifiedMigrationId(in.verifiedMigrationId());
     status.setSchemaVersion(
-        Objects.requireNonNullElse(migration.schemaVersion(), previous.getSchemaVersion()));
+        migration.schemaVersion() != null
+            ? migration.schemaVersion()
+            : previous.getSchemaVersion());
     status.setMigrationJob(in.migrationJob());
     status.setFailureMessage(stalled ? migration.failureMessage() : null);
     status.setReplicas(rollout.exists() ? rollout.desired() : null);

@@ -1,0 +1,438 @@
+package io.fleetlm.operator.it;
+
+import static io.fleetlm.operator.it.Releases.awaitPhase;
+import static io.fleetlm.operator.it.Releases.condition;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.api.ReleaseOutcome;
+import io.fleetlm.operator.api.ReleaseRecord;
+import io.fleetlm.operator.kube.ResourceNames;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rollout end to end: a real API server, controllers and scheduler (kwok nodes), a real
+ * PostgreSQL, and the operator. The test plays the migration container (see MigrationStandIn).
+ */
+class FleetlmReleaseIT {
+
+  private static final String NAME = "chat";
+  private static final String V1 = "ghcr.io/acme/fleetlm:1.0.0";
+  private static final String V2 = "ghcr.io/acme/fleetlm:2.0.0";
+  private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+  private final KubernetesClient client = TestCluster.client();
+  private TestDatabase db;
+  private String database;
+  private String namespace;
+  private OperatorHarness operator;
+  private RolloutWatcher watcher;
+  private MigrationStandIn container;
+
+  @BeforeAll
+  static void installCrd() {
+    Releases.installCrd(TestCluster.client());
+  }
+
+  @BeforeEach
+  void setUp() {
+    namespace = TestCluster.createNamespace("release");
+    useDatabase(TestDatabase.shared());
+    watcher = new RolloutWatcher(client, namespace);
+    container = new MigrationStandIn(client, namespace);
+    operator = new OperatorHarness(client, namespace).start();
+  }
+
+  private void useDatabase(TestDatabase server) {
+    db = server;
+    database = server.createDatabase();
+    Releases.createDatabaseSecret(client, namespace, server.ectoUrl(database));
+  }
+
+  @AfterEach
+  void tearDown() {
+    operator.close();
+    assertThat(watcher.violations()).as("app pods that ran before verification").isEmpty();
+    assertThat(watcher.jobsPerMigration().values())
+        .as("migration Jobs per release")
+        .allMatch(count -> count == 1);
+    watcher.close();
+    TestCluster.deleteNamespace(namespace);
+  }
+
+  @Test
+  void firstInstallMigratesVerifiesThenScales() {
+    create(V1, "1001", 2);
+    Pod pod = container.awaitRunningPod(V1);
+    awaitPhase(client, namespace, NAME, "Migrating");
+    assertThat(deployment()).as("no Deployment before verification").isNull();
+
+    container.migrateAndSucceed(pod, db, database, 1000, 1001);
+
+    FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
+    assertThat(ready.getStatus().getSchemaVersion()).isEqualTo("1001");
+    assertThat(ready.getStatus().getCurrentImage()).isEqualTo(V1);
+    assertThat(ready.getStatus().getReadyReplicas()).isEqualTo(2);
+    for (String type : List.of("Ready", "MigrationSucceeded", "MigrationsVerified", "RolledOut")) {
+      assertThat(condition(ready, type))
+          .get()
+          .extracting(ReleaseCondition::getStatus)
+          .isEqualTo("True");
+    }
+    assertThat(condition(ready, "Stalled"))
+        .get()
+        .extracting(ReleaseCondition::getStatus)
+        .isEqualTo("False");
+    assertThat(condition(ready, "Reconciling"))
+        .get()
+        .extracting(ReleaseCondition::getStatus)
+        .isEqualTo("False");
+    Deployment deployment = deployment();
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));
+    assertThat(appPods()).hasSize(2).allMatch(p -> V1.equals(imageOf(p)));
+    assertThat(eventReasons()).contains("MigrationRunning", "Ready");
+    Job job = onlyJob();
+    assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));
+  }
+
+  @Test
+  void upgradeRunsTheNewMigrationBeforeAnyNewPod() {
+    installReady(V1, "1001");
+
+    update(V2, "1002");
+    Pod pod = container.awaitRunningPod(V2);
+    awaitPhase(client, namespace, NAME, "Migrating");
+    assertThat(appPods())
+        .as("old version serving while migrating")
+        .allMatch(p -> V1.equals(imageOf(p)));
+
+    container.migrateAndSucceed(pod, db, database, 1002);
+
+    FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
+    assertThat(ready.getStatus().getCurrentImage()).isEqualTo(V2);
+    assertThat(ready.getStatus().getSchemaVersion()).isEqualTo("1002");
+    await().atMost(TIMEOUT).until(() -> appPods().stream().allMatch(p -> V2.equals(imageOf(p))));
+    assertThat(ready.getStatus().getHistory())
+        .extracting(ReleaseRecord::getImage, ReleaseRecord::getOutcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(V2, ReleaseOutcome.Verified),
+            org.assertj.core.groups.Tuple.tuple(V1, ReleaseOutcome.Verified));
+  }
+
+  @Test
+  void failedMigrationStopsLoudlyAndTheOldVersionKeepsServing() {
+    installReady(V1, "1001");
+
+    update(V2, "1002");
+    Pod pod = container.awaitRunningPod(V2);
+    container.fail(pod, 1, "** (Postgrex.Error) ERROR 42P07 (duplicate_table) relation exists");
+
+    FleetlmRelease failed = awaitPhase(client, namespace, NAME, "Failed");
+    assertThat(condition(failed, "Stalled"))
+        .get()
+        .extracting(ReleaseCondition::getReason)
+        .isEqualTo("MigrationJobFailed");
+    assertThat(condition(failed, "MigrationSucceeded"))
+        .get()
+        .extracting(ReleaseCondition::getStatus)
+        .isEqualTo("False");
+    assertThat(failed.getStatus().getFailureMessage())
+        .contains("exit code 1")
+        .contains("relation exists");
+    assertThat(condition(failed, "Ready").orElseThrow().getMessage())
+        .contains("the Deployment keeps running " + V1);
+    assertThat(warningEvents()).anyMatch(e -> e.getMessage().contains("relation exists"));
+    assertThat(imageOf(deployment())).isEqualTo(V1);
+    assertThat(appPods()).hasSize(2).allMatch(p -> V1.equals(imageOf(p)));
+    assertThat(watcher.appPodImages()).containsOnly(V1);
+  }
+
+  @Test
+  void successfulJobWithMissingMigrationsFailsVerification() {
+    installReady(V1, "1001");
+
+    update(V2, "1003");
+    Pod pod = container.awaitRunningPod(V2);
+    // The "migration" exits 0 but only applies 1002: the database lacks 1003.
+    container.migrateAndSucceed(pod, db, database, 1002);
+
+    FleetlmRelease failed = awaitPhase(client, namespace, NAME, "Failed");
+    ReleaseCondition verified = condition(failed, "MigrationsVerified").orElseThrow();
+    assertThat(verified.getStatus()).isEqualTo("False");
+    assertThat(verified.getReason()).isEqualTo("MigrationsMissing");
+    assertThat(verified.getMessage()).contains("1003").contains("newest applied: 1002");
+    assertThat(condition(failed, "MigrationSucceeded"))
+        .get()
+        .extracting(ReleaseCondition::getStatus)
+        .isEqualTo("True");
+    assertThat(imageOf(deployment())).isEqualTo(V1);
+    assertThat(watcher.appPodImages()).containsOnly(V1);
+  }
+
+  @Test
+  void databaseDownDuringVerificationIsRetriedWithBackoffThenRollsOut() {
+    TestDatabase ownServer = TestDatabase.dedicated();
+    try {
+      client.secrets().inNamespace(namespace).withName(Releases.SECRET).delete();
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  client.secrets().inNamespace(namespace).withName(Releases.SECRET).get() == null);
+      useDatabase(ownServer);
+      create(V1, "1001", 1);
+      Pod pod = container.awaitRunningPod(V1);
+      MigrationStandIn.applyEctoMigrations(db, database, 1001);
+      ownServer.stop();
+      PodExit.succeed(client, pod);
+
+      FleetlmRelease verifying = awaitReason("MigrationsVerified", "DatabaseUnreachable");
+      assertThat(verifying.getStatus().getPhase().name()).isEqualTo("Verifying");
+      assertThat(condition(verifying, "MigrationsVerified"))
+          .get()
+          .extracting(ReleaseCondition::getStatus)
+          .isEqualTo("Unknown");
+      assertThat(condition(verifying, "Stalled"))
+          .get()
+          .extracting(ReleaseCondition::getStatus)
+          .isEqualTo("False");
+      assertThat(deployment()).isNull();
+
+      ownServer.start();
+
+      FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
+      assertThat(ready.getStatus().getSchemaVersion()).isEqualTo("1001");
+    } finally {
+      ownServer.close();
+    }
+  }
+
+  @Test
+  void newImageWhileMigratingWaitsForTheRunningMigrationAndNeverDeploysTheSupersededImage() {
+    create(V1, "1001", 1);
+    Pod first = container.awaitRunningPod(V1);
+
+    update(V2, "1002");
+    FleetlmRelease waiting = awaitReason("MigrationSucceeded", "WaitingForSupersededMigration");
+    assertThat(condition(waiting, "Ready").orElseThrow().getMessage())
+        .contains("two migrations never run at once");
+    assertThat(jobs()).as("no second migration while the first runs").hasSize(1);
+
+    container.migrateAndSucceed(first, db, database, 1001);
+    Pod second = container.awaitRunningPod(V2);
+    container.migrateAndSucceed(second, db, database, 1002);
+
+    FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
+    assertThat(ready.getStatus().getCurrentImage()).isEqualTo(V2);
+    assertThat(ready.getStatus().getHistory())
+        .extracting(ReleaseRecord::getImage, ReleaseRecord::getOutcome)
+        .contains(org.assertj.core.groups.Tuple.tuple(V1, ReleaseOutcome.Superseded));
+    assertThat(watcher.appPodImages()).containsOnly(V2);
+  }
+
+  @Test
+  void operatorRestartedWhileMigratingConvergesWithoutASecondMigration() {
+    create(V1, "1001", 2);
+    Pod pod = container.awaitRunningPod(V1);
+    operator.stop();
+
+    container.migrateAndSucceed(pod, db, database, 1001);
+    await().atMost(TIMEOUT).until(() -> jobComplete(onlyJob()));
+    operator.start();
+
+    awaitPhase(client, namespace, NAME, "Ready");
+    assertThat(jobs()).hasSize(1);
+  }
+
+  @Test
+  void operatorRestartedWhenVerifiedAndAfterTheJobIsGoneNeitherMigratesNorRedeploys() {
+    installReady(V1, "1001");
+    long deploymentGeneration = deployment().getMetadata().getGeneration();
+    operator.stop();
+    // As if ttlSecondsAfterFinished removed it while the operator was away.
+    client.batch().v1().jobs().inNamespace(namespace).delete();
+    await().atMost(TIMEOUT).until(() -> jobs().isEmpty());
+
+    operator.start();
+    // A spec change that touches neither image nor migration: the operator must act on it...
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(namespace)
+        .withName(NAME)
+        .edit(
+            r -> {
+              r.getSpec().setReplicas(3);
+              return r;
+            });
+
+    await().atMost(TIMEOUT).until(() -> appPods().size() == 3);
+    awaitPhase(client, namespace, NAME, "Ready");
+    // ...without a new migration, and with the Deployment changed only for the replicas.
+    assertThat(jobs()).isEmpty();
+    assertThat(deployment().getMetadata().getGeneration()).isEqualTo(deploymentGeneration + 1);
+    assertThat(imageOf(deployment())).isEqualTo(V1);
+  }
+
+  @Test
+  void operatorRestartedAfterAFailureStaysFailedAndRunsNothingNew() {
+    create(V1, "1001", 1);
+    container.fail(container.awaitRunningPod(V1), 2, "boom");
+    awaitPhase(client, namespace, NAME, "Failed");
+
+    operator.restart();
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(namespace)
+        .withName(NAME)
+        .edit(
+            r -> {
+              r.getMetadata().setAnnotations(Map.of("touched", "yes"));
+              return r;
+            });
+
+    FleetlmRelease failed = awaitPhase(client, namespace, NAME, "Failed");
+    assertThat(failed.getStatus().getFailureMessage()).contains("boom");
+    assertThat(jobs()).hasSize(1);
+    assertThat(deployment()).isNull();
+
+    // Changing runId is the documented way to try again.
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(namespace)
+        .withName(NAME)
+        .edit(
+            r -> {
+              r.getSpec().getMigration().setRunId("retry-1");
+              return r;
+            });
+    container.migrateAndSucceed(container.awaitRunningPod(V1), db, database, 1001);
+    awaitPhase(client, namespace, NAME, "Ready");
+    assertThat(jobs()).hasSize(2);
+  }
+
+  @Test
+  void missingSecretIsReportedAndTheReleaseContinuesOnceItExists() {
+    client.secrets().inNamespace(namespace).withName(Releases.SECRET).delete();
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> client.secrets().inNamespace(namespace).withName(Releases.SECRET).get() == null);
+    create(V1, "1001", 1);
+
+    FleetlmRelease blocked = awaitReason("Stalled", "SecretNotFound");
+    assertThat(condition(blocked, "Stalled").orElseThrow().getMessage())
+        .contains("Secret " + Releases.SECRET)
+        .contains("does not exist");
+    assertThat(jobs()).isEmpty();
+
+    Releases.createDatabaseSecret(client, namespace, db.ectoUrl(database));
+    container.migrateAndSucceed(container.awaitRunningPod(V1), db, database, 1001);
+    awaitPhase(client, namespace, NAME, "Ready");
+  }
+
+  private void installReady(String image, String version) {
+    create(image, version, 2);
+    container.migrateAndSucceed(
+        container.awaitRunningPod(image), db, database, Long.parseLong(version));
+    awaitPhase(client, namespace, NAME, "Ready");
+    await().atMost(TIMEOUT).until(() -> appPods().size() == 2);
+  }
+
+  private void create(String image, String version, int replicas) {
+    client.resource(Releases.release(namespace, NAME, image, version, replicas)).create();
+  }
+
+  private void update(String image, String version) {
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(namespace)
+        .withName(NAME)
+        .edit(
+            r -> {
+              r.getSpec().setImage(image);
+              r.getSpec().getMigration().setExpectedVersion(version);
+              return r;
+            });
+  }
+
+  private FleetlmRelease awaitReason(String type, String reason) {
+    return await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> Releases.get(client, namespace, NAME),
+            r -> condition(r, type).map(c -> reason.equals(c.getReason())).orElse(false));
+  }
+
+  private Deployment deployment() {
+    return client.apps().deployments().inNamespace(namespace).withName(NAME).get();
+  }
+
+  private List<Pod> appPods() {
+    return client
+        .pods()
+        .inNamespace(namespace)
+        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_APP)
+        .list()
+        .getItems()
+        .stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .toList();
+  }
+
+  private List<Job> jobs() {
+    return client.batch().v1().jobs().inNamespace(namespace).list().getItems();
+  }
+
+  private Job onlyJob() {
+    List<Job> jobs = jobs();
+    assertThat(jobs).hasSize(1);
+    return jobs.get(0);
+  }
+
+  private static boolean jobComplete(Job job) {
+    return job.getStatus() != null
+        && job.getStatus().getConditions() != null
+        && job.getStatus().getConditions().stream()
+            .anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private List<String> eventReasons() {
+    return events().stream().map(Event::getReason).toList();
+  }
+
+  private List<Event> warningEvents() {
+    return events().stream().filter(e -> "Warning".equals(e.getType())).toList();
+  }
+
+  private List<Event> events() {
+    return client.v1().events().inNamespace(namespace).list().getItems().stream()
+        .filter(e -> NAME.equals(e.getInvolvedObject().getName()))
+        .filter(e -> "FleetlmRelease".equals(e.getInvolvedObject().getKind()))
+        .toList();
+  }
+
+  private static String imageOf(Deployment deployment) {
+    return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+  }
+
+  private static String imageOf(Pod pod) {
+    return pod.getSpec().getContainers().get(0).getImage();
+  }
+}

