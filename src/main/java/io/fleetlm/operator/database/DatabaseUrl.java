@@ -60,7 +60,8 @@ public final class DatabaseUrl {
       }
     }
     applyQueryOptions(uri.getRawQuery(), properties);
-    String host = uri.getHost().contains(":") ? "[" + uri.getHost() + "]" : uri.getHost();
+    // java.net.URI already keeps the brackets of an IPv6 literal.
+    String host = uri.getHost();
     int port = uri.getPort() < 0 ? 5432 : uri.getPort();
     String jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/" + encodePathSegment(database);
     return new DatabaseUrl(jdbcUrl, properties);

@@ -1,0 +1,123 @@
+package io.fleetlm.operator.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseStatus;
+import io.fleetlm.operator.api.Phase;
+import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.kube.ReleaseFixture;
+import io.fleetlm.operator.rollout.MigrationProgress;
+import io.fleetlm.operator.rollout.MigrationProgress.Stage;
+import io.fleetlm.operator.rollout.RolloutState;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class StatusCalculatorTest {
+
+  private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
+  private static final RolloutState NONE = RolloutState.of(java.util.Optional.empty());
+  private static final RolloutState DONE =
+      new RolloutState(true, "fleetlm:1", "target", 3, 3, 3, 3, 3, true);
+  private static final RolloutState OLD_DONE =
+      new RolloutState(true, "fleetlm:0", "previous", 3, 3, 3, 3, 3, true);
+  private static final RolloutState HALF =
+      new RolloutState(true, "fleetlm:1", "target", 3, 1, 2, 2, 4, true);
+
+  private final FleetlmRelease release = ReleaseFixture.release("chat", "fleetlm:1");
+
+  @ParameterizedTest
+  @CsvSource({
+    "BLOCKED, Failed",
+    "WAITING_FOR_SUPERSEDED, Migrating",
+    "MIGRATING, Migrating",
+    "MIGRATION_FAILED, Failed",
+    "VERIFYING, Verifying",
+    "VERIFICATION_FAILED, Failed",
+  })
+  void phaseFollowsTheMigrationStage(Stage stage, Phase phase) {
+    assertThat(compute(stage, OLD_DONE).getPhase()).isEqualTo(phase);
+  }
+
+  @Test
+  void verifiedButNotRolledOutIsRollingOutThenReady() {
+    assertThat(compute(Stage.VERIFIED, HALF).getPhase()).isEqualTo(Phase.RollingOut);
+    assertThat(compute(Stage.VERIFIED, NONE).getPhase()).isEqualTo(Phase.RollingOut);
+    FleetlmReleaseStatus ready = compute(Stage.VERIFIED, DONE);
+    assertThat(ready.getPhase()).isEqualTo(Phase.Ready);
+    assertThat(status(ready, ConditionType.READY)).isEqualTo("True");
+    assertThat(status(ready, ConditionType.RECONCILING)).isEqualTo("False");
+    assertThat(status(ready, ConditionType.STALLED)).isEqualTo("False");
+  }
+
+  @Test
+  void aCompleteRolloutOfTheOldReleaseIsNotReadyForTheNewOne() {
+    FleetlmReleaseStatus status = compute(Stage.VERIFIED, OLD_DONE);
+    assertThat(status.getPhase()).isEqualTo(Phase.RollingOut);
+    assertThat(status(status, ConditionType.ROLLED_OUT)).isEqualTo("False");
+  }
+
+  @Test
+  void failuresAreStalledNotReconcilingWithTheFailureMessage() {
+    FleetlmReleaseStatus failed = compute(Stage.MIGRATION_FAILED, OLD_DONE);
+    assertThat(status(failed, ConditionType.STALLED)).isEqualTo("True");
+    assertThat(status(failed, ConditionType.RECONCILING)).isEqualTo("False");
+    assertThat(status(failed, ConditionType.MIGRATION_SUCCEEDED)).isEqualTo("False");
+    assertThat(failed.getFailureMessage()).isEqualTo("details");
+    assertThat(failed.getCurrentImage()).isEqualTo("fleetlm:0");
+  }
+
+  @Test
+  void everyConditionCarriesTheGeneration() {
+    release.getMetadata().setGeneration(7L);
+    FleetlmReleaseStatus status = compute(Stage.MIGRATING, NONE);
+    assertThat(status.getObservedGeneration()).isEqualTo(7L);
+    assertThat(status.getConditions())
+        .hasSize(6)
+        .allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(7L));
+  }
+
+  @Test
+  void transitionTimeChangesOnlyWhenTheStatusFlips() {
+    release.setStatus(compute(Stage.MIGRATING, NONE));
+    FleetlmReleaseStatus later =
+        StatusCalculator.compute(inputs(Stage.VERIFYING, NONE, T0.plusSeconds(60)));
+    assertThat(condition(later, ConditionType.READY).getLastTransitionTime())
+        .isEqualTo(T0.toString());
+    assertThat(condition(later, ConditionType.MIGRATION_SUCCEEDED).getLastTransitionTime())
+        .isEqualTo(T0.plusSeconds(60).toString());
+  }
+
+  private FleetlmReleaseStatus compute(Stage stage, RolloutState rollout) {
+    return StatusCalculator.compute(inputs(stage, rollout, T0));
+  }
+
+  private StatusInputs inputs(Stage stage, RolloutState rollout, Instant now) {
+    MigrationProgress progress =
+        new MigrationProgress(stage, "SomeReason", "some message", null, "details");
+    return new StatusInputs(
+        release,
+        "target",
+        null,
+        "chat-migrate-target",
+        progress,
+        rollout,
+        List.of(),
+        List.of(),
+        now);
+  }
+
+  private static String status(FleetlmReleaseStatus status, String type) {
+    return condition(status, type).getStatus();
+  }
+
+  private static ReleaseCondition condition(FleetlmReleaseStatus status, String type) {
+    return status.getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElseThrow();
+  }
+}

@@ -1,0 +1,121 @@
+package io.fleetlm.operator.verification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.database.AppliedMigration;
+import io.fleetlm.operator.database.SchemaHistory;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class MigrationVerifierTest {
+
+  @Test
+  void passesWhenTheExpectedVersionIsApplied() {
+    VerificationResult result =
+        MigrationVerifier.verify(
+            ecto("20250930063818", "20251021155555"), expect("20251021155555"));
+    assertThat(result.passed()).isTrue();
+    assertThat(result.reason()).isEqualTo("Verified");
+    assertThat(result.latestVersion()).isEqualTo("20251021155555");
+  }
+
+  @Test
+  void listsEveryRequiredVersionThatIsMissing() {
+    ExpectedSchema expected =
+        new ExpectedSchema(
+            MigrationTool.ECTO,
+            "schema_migrations",
+            "1003",
+            new LinkedHashSet<>(List.of("1003", "1001", "1002")));
+    VerificationResult result = MigrationVerifier.verify(ecto("1001"), expected);
+    assertThat(result.passed()).isFalse();
+    assertThat(result.reason()).isEqualTo("MigrationsMissing");
+    assertThat(result.missing()).containsExactly("1002", "1003");
+    assertThat(result.message()).contains("1002, 1003").contains("newest applied: 1001");
+  }
+
+  @Test
+  void ectoVersionsCompareNumericallyNotAsText() {
+    VerificationResult result = MigrationVerifier.verify(ecto("9", "10"), expect("9"));
+    assertThat(result.passed()).isTrue();
+    assertThat(result.latestVersion()).isEqualTo("10");
+    assertThat(result.reason()).isEqualTo("SchemaAhead");
+    assertThat(result.ahead()).containsExactly("10");
+  }
+
+  @Test
+  void databaseAheadOfTheReleasePassesWithAWarningReason() {
+    VerificationResult result =
+        MigrationVerifier.verify(ecto("1001", "1002", "1003"), expect("1001"));
+    assertThat(result.passed()).isTrue();
+    assertThat(result.reason()).isEqualTo("SchemaAhead");
+    assertThat(result.message()).contains("1002, 1003");
+  }
+
+  @Test
+  void missingHistoryTableFailsWithAFix() {
+    VerificationResult result =
+        MigrationVerifier.verify(SchemaHistory.missing("schema_migrations"), expect("1"));
+    assertThat(result.passed()).isFalse();
+    assertThat(result.reason()).isEqualTo("HistoryTableMissing");
+    assertThat(result.message()).contains("DATABASE_URL");
+  }
+
+  @Test
+  void withoutExpectationsAnEmptyHistoryFailsAndAFilledOnePasses() {
+    ExpectedSchema none =
+        new ExpectedSchema(MigrationTool.ECTO, "schema_migrations", null, Set.of());
+    assertThat(MigrationVerifier.verify(ecto(), none).reason()).isEqualTo("HistoryEmpty");
+    VerificationResult filled = MigrationVerifier.verify(ecto("5"), none);
+    assertThat(filled.passed()).isTrue();
+    assertThat(filled.reason()).isEqualTo("HistoryPresent");
+  }
+
+  @Test
+  void flywayFailedRowFailsEvenWhenTheVersionIsThere() {
+    SchemaHistory history =
+        new SchemaHistory(
+            "flyway_schema_history",
+            true,
+            List.of(new AppliedMigration("1", true), new AppliedMigration("2", false)));
+    ExpectedSchema expected =
+        new ExpectedSchema(MigrationTool.FLYWAY, "flyway_schema_history", "1", Set.of("1"));
+    VerificationResult result = MigrationVerifier.verify(history, expected);
+    assertThat(result.passed()).isFalse();
+    assertThat(result.reason()).isEqualTo("FailedMigrationRecorded");
+    assertThat(result.message()).contains("2");
+  }
+
+  @Test
+  void flywayVersionsFollowFlywayOrderingAndIgnoreRepeatables() {
+    SchemaHistory history =
+        new SchemaHistory(
+            "flyway_schema_history",
+            true,
+            List.of(
+                new AppliedMigration("1.9", true),
+                new AppliedMigration("1.10", true),
+                new AppliedMigration("repeatable:views", true)));
+    ExpectedSchema expected =
+        new ExpectedSchema(MigrationTool.FLYWAY, "flyway_schema_history", "1.10", Set.of("1.10"));
+    VerificationResult result = MigrationVerifier.verify(history, expected);
+    assertThat(result.passed()).isTrue();
+    assertThat(result.reason()).isEqualTo("Verified");
+    assertThat(result.latestVersion()).isEqualTo("1.10");
+  }
+
+  private static SchemaHistory ecto(String... versions) {
+    return new SchemaHistory(
+        "schema_migrations",
+        true,
+        Arrays.stream(versions).map(v -> new AppliedMigration(v, true)).toList());
+  }
+
+  private static ExpectedSchema expect(String version) {
+    return new ExpectedSchema(MigrationTool.ECTO, "schema_migrations", version, Set.of(version));
+  }
+}
