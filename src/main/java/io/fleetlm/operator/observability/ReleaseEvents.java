@@ -29,6 +29,15 @@ public class ReleaseEvents {
         (from == null ? "" : from + " -> ")
             + to
             + (message == null || message.isEmpty() ? "" : ": " + message);
+    record(release, to == Phase.Failed, reason == null ? to.name() : reason, text);
+  }
+
+  /** The verification is the step users most want to see; it gets an Event of its own. */
+  public void verified(FleetlmRelease release, String message) {
+    record(release, false, "MigrationsVerified", message);
+  }
+
+  private void record(FleetlmRelease release, boolean warning, String reason, String text) {
     String now = clock.instant().toString();
     var event =
         new EventBuilder()
@@ -43,8 +52,8 @@ public class ReleaseEvents {
             .withNamespace(release.getMetadata().getNamespace())
             .withUid(release.getMetadata().getUid())
             .endInvolvedObject()
-            .withType(to == Phase.Failed ? "Warning" : "Normal")
-            .withReason(reason == null ? to.name() : reason)
+            .withType(warning ? "Warning" : "Normal")
+            .withReason(reason)
             .withMessage(text.length() > MAX_MESSAGE ? text.substring(0, MAX_MESSAGE) : text)
             .withFirstTimestamp(now)
             .withLastTimestamp(now)

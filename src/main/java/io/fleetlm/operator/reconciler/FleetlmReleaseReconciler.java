@@ -365,6 +365,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
           now);
       verifiedId = targetId;
       newlyVerified = true;
+      new ReleaseEvents(client, clock).verified(release, image() + ": " + result.message());
       metrics.schemaVersion(release, result.latestVersion());
       return new MigrationProgress(
           Stage.VERIFIED, result.reason(), result.message(), result.latestVersion(), null);

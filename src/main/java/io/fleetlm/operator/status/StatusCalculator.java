@@ -30,11 +30,19 @@ public final class StatusCalculator {
     setMigrationsVerified(conditions, migration);
     boolean verified = migration.stage() == Stage.VERIFIED;
     boolean rolledOut = verified && rollout.completeFor(in.targetMigrationId());
+    String rolloutProgress =
+        in.targetMigrationId().equals(rollout.migrationId())
+            ? rollout.describe()
+            : "rolling out "
+                + in.release().getSpec().getImage()
+                + " to "
+                + Objects.requireNonNullElse(in.release().getSpec().getReplicas(), 1)
+                + " replicas";
     if (rolledOut) {
       conditions.set(
           ConditionType.ROLLED_OUT, TRUE, "RolloutComplete", "Deployment " + rollout.describe());
     } else if (verified) {
-      conditions.set(ConditionType.ROLLED_OUT, FALSE, "RollingOut", rollout.describe());
+      conditions.set(ConditionType.ROLLED_OUT, FALSE, "RollingOut", rolloutProgress);
     } else {
       conditions.set(
           ConditionType.ROLLED_OUT,
@@ -58,13 +66,13 @@ public final class StatusCalculator {
           ConditionType.READY,
           FALSE,
           verified ? "RollingOut" : migration.reason(),
-          verified ? rollout.describe() : migration.message());
+          verified ? rolloutProgress : migration.message());
     }
     conditions.set(
         ConditionType.RECONCILING,
         !rolledOut && !stalled ? TRUE : FALSE,
         !rolledOut && !stalled ? (verified ? "RollingOut" : migration.reason()) : "Idle",
-        !rolledOut && !stalled ? (verified ? rollout.describe() : migration.message()) : "");
+        !rolledOut && !stalled ? (verified ? rolloutProgress : migration.message()) : "");
     conditions.set(
         ConditionType.STALLED,
         stalled ? TRUE : FALSE,
