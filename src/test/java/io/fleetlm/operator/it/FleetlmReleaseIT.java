@@ -76,7 +76,9 @@ class FleetlmReleaseIT {
 
   @Test
   void firstInstallMigratesVerifiesThenScales() {
-    create(V1, "1001", 2);
+    FleetlmRelease release = Releases.release(namespace, NAME, V1, "1001", 2);
+    release.getSpec().setEnv(List.of(new EnvVar("MIGRATE_ON_BOOT", "true", null)));
+    client.resource(release).create();
     Pod pod = container.awaitRunningPod(V1);
     awaitPhase(client, namespace, NAME, "Migrating");
     assertThat(deployment()).as("no Deployment before verification").isNull();
@@ -87,6 +89,10 @@ class FleetlmReleaseIT {
     assertThat(ready.getStatus().getSchemaVersion()).isEqualTo("1001");
     assertThat(ready.getStatus().getCurrentImage()).isEqualTo(V1);
     assertThat(ready.getStatus().getReadyReplicas()).isEqualTo(2);
+    assertThat(ready.getStatus().getWarnings())
+        .singleElement()
+        .asString()
+        .contains("MIGRATE_ON_BOOT");
     for (String type : List.of("Ready", "MigrationSucceeded", "MigrationsVerified", "RolledOut")) {
       assertThat(condition(ready, type))
           .get()
@@ -106,7 +112,7 @@ class FleetlmReleaseIT {
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
         .contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));
     assertThat(appPods()).hasSize(2).allMatch(p -> V1.equals(imageOf(p)));
-    assertThat(eventReasons()).contains("MigrationRunning", "Ready");
+    assertThat(eventReasons()).contains("MigrationRunning", "MigrationsVerified", "Ready");
     Job job = onlyJob();
     assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
         .contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));

@@ -1,0 +1,104 @@
+package io.fleetlm.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.MigrationTool;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The API server, with the committed CRD, rejects bad releases at apply time. */
+class CrdValidationIT {
+
+  private static final KubernetesClient client = TestCluster.client();
+  private static String namespace;
+
+  @BeforeAll
+  static void setUp() {
+    Releases.installCrd(client);
+    namespace = TestCluster.createNamespace("validation");
+  }
+
+  @AfterAll
+  static void tearDown() {
+    TestCluster.deleteNamespace(namespace);
+  }
+
+  @Test
+  void validReleaseIsAcceptedWithDefaults() {
+    FleetlmRelease created = client.resource(valid("ok")).create();
+    assertThat(created.getSpec().getPort()).isEqualTo(4000);
+    assertThat(created.getSpec().getMigration().getTool()).isEqualTo(MigrationTool.ECTO);
+    assertThat(created.getSpec().getMigration().getTimeoutSeconds()).isEqualTo(600L);
+    assertThat(created.getSpec().getMigration().getBackoffLimit()).isZero();
+  }
+
+  @Test
+  void missingImageIsRejected() {
+    assertRejected(r -> r.getSpec().setImage(null), "spec.image: Required value");
+  }
+
+  @Test
+  void nonNumericEctoVersionIsRejected() {
+    assertRejected(
+        r -> r.getSpec().getMigration().setExpectedVersion("v1.2"),
+        "an Ecto expectedVersion is the migration's numeric version");
+  }
+
+  @Test
+  void flywayVersionsAreAcceptedForFlyway() {
+    FleetlmRelease release = valid("flyway");
+    release.getSpec().getMigration().setTool(MigrationTool.FLYWAY);
+    release.getSpec().getMigration().setExpectedVersion("2.1");
+    assertThat(client.resource(release).create().getSpec().getMigration().getExpectedVersion())
+        .isEqualTo("2.1");
+  }
+
+  @Test
+  void databaseUrlInEnvIsRejected() {
+    assertRejected(
+        r -> r.getSpec().setEnv(List.of(new EnvVar("DATABASE_URL", "ecto://x", null))),
+        "DATABASE_URL and SECRET_KEY_BASE come from spec.database");
+  }
+
+  @Test
+  void negativeReplicasAndBadProbePathAreRejected() {
+    assertRejected(r -> r.getSpec().setReplicas(-1), "spec.replicas");
+    assertRejected(
+        r -> {
+          var probes = new io.fleetlm.operator.api.ProbeSpec();
+          probes.setHttpPath("health");
+          r.getSpec().setProbes(probes);
+        },
+        "spec.probes.httpPath");
+  }
+
+  @Test
+  void statusIsASubresourceUsersCannotWriteThroughTheSpec() {
+    FleetlmRelease release = valid("status");
+    release.setStatus(new io.fleetlm.operator.api.FleetlmReleaseStatus());
+    release.getStatus().setSchemaVersion("999");
+    FleetlmRelease created = client.resource(release).create();
+    assertThat(created.getStatus()).isNull();
+  }
+
+  private void assertRejected(Consumer<FleetlmRelease> breakIt, String message) {
+    FleetlmRelease release = valid("bad-" + Math.abs(message.hashCode() % 100000));
+    breakIt.accept(release);
+    assertThatThrownBy(() -> client.resource(release).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+        .hasMessageContaining(message);
+  }
+
+  private static FleetlmRelease valid(String name) {
+    return Releases.release(namespace, name, "ghcr.io/acme/fleetlm:1.0.0", "20251021155555", 1);
+  }
+}

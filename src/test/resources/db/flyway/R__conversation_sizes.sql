@@ -1,0 +1,1 @@
+CREATE VIEW conversation_sizes AS SELECT conversation_id, count(*) FROM messages GROUP BY 1;
