@@ -51,6 +51,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -128,7 +129,8 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
   @Override
   public UpdateControl<FleetlmRelease> reconcile(
       FleetlmRelease release, Context<FleetlmRelease> context) {
-    Pass pass = new Pass(release, context, clock.instant());
+    // Kubernetes condition times have second precision.
+    Pass pass = new Pass(release, context, clock.instant().truncatedTo(ChronoUnit.SECONDS));
     MigrationProgress migration = pass.migrate();
     if (migration.stage() == Stage.VERIFIED && pass.newlyVerified) {
       // Durable before any pod of the new image can exist: a restart after this line still
