@@ -46,6 +46,11 @@ crds: ## Regenerate the CRD from the Java model into crds/ and the Helm chart
 	$(MVN) package -DskipTests -DskipCrdCheck=true
 	cp target/kubernetes/fleetlmreleases.fleetlm.io-v1.yml crds/
 	cp target/kubernetes/fleetlmreleases.fleetlm.io-v1.yml helm/fleetlm-operator/crds/
+	cp target/kubernetes/fleetlmreleases.fleetlm.io-v1.yml deploy/crds/
+
+.PHONY: manifests
+manifests: tools ## Render deploy/operator.yaml (the kustomize base) from the Helm chart
+	hack/render-manifests.sh
 
 .PHONY: helm-lint
 helm-lint: tools ## Lint the Helm chart

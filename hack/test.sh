@@ -6,6 +6,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+# Integration tests run helm and kubectl from the per-machine tool cache.
+FLEETLM_TOOLS_BIN="$(hack/tools/build.sh | tail -n 1)"
+export FLEETLM_TOOLS_BIN
+
 started_cluster=0
 cleanup() {
   if [[ $started_cluster == 1 ]]; then

@@ -4,11 +4,14 @@ import io.fleetlm.operator.database.JdbcSchemaHistoryReader;
 import io.fleetlm.operator.database.SchemaHistoryReader;
 import io.fleetlm.operator.observability.ReleaseMetrics;
 import io.fleetlm.operator.reconciler.BackoffSettings;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** What the reconciler needs, for Quarkus; tests build the same objects by hand. */
@@ -32,6 +35,23 @@ public class OperatorBeans {
   @Singleton
   Clock clock() {
     return Clock.systemUTC();
+  }
+
+  /**
+   * Only one replica reconciles when several run (Helm: replicaCount > 1). Null switches leader
+   * election off, which is right for a single replica and for `make run`.
+   */
+  @Produces
+  @Dependent
+  LeaderElectionConfiguration leaderElection(
+      @ConfigProperty(name = "fleetlm.operator.leader-election.enabled", defaultValue = "false")
+          boolean enabled,
+      @ConfigProperty(name = "fleetlm.operator.leader-election.lease-namespace")
+          Optional<String> leaseNamespace) {
+    if (!enabled) {
+      return null;
+    }
+    return new LeaderElectionConfiguration("fleetlm-operator-leader", leaseNamespace.orElse(null));
   }
 
   @Produces

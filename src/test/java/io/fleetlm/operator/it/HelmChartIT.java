@@ -1,0 +1,239 @@
+package io.fleetlm.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fleetlm.operator.api.FleetlmRelease;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Helm chart, the plain manifests generated from it, and the RBAC they grant. */
+class HelmChartIT {
+
+  private static final Path CHART = Path.of("helm", "fleetlm-operator");
+  private static final Map<String, String> NO_ENV = Map.of();
+  private final KubernetesClient admin = TestCluster.client();
+
+  @BeforeAll
+  static void installCrd() {
+    Releases.installCrd(TestCluster.client());
+  }
+
+  @Test
+  void lintIsClean() {
+    Tools.Result lint = Tools.run(NO_ENV, "helm", "lint", "--strict", CHART.toString());
+    assertThat(lint.exitCode()).as(lint.output()).isZero();
+    assertThat(lint.output()).doesNotContain("[WARNING]").doesNotContain("[ERROR]");
+  }
+
+  @Test
+  void plainManifestsAreTheRenderedChart() throws IOException {
+    Path rendered = Files.createTempFile("operator", ".yaml");
+    Tools.Result render =
+        Tools.run(NO_ENV, "bash", "hack/render-manifests.sh", rendered.toString());
+    assertThat(render.exitCode()).as(render.output()).isZero();
+    assertThat(Files.readString(rendered))
+        .as("deploy/operator.yaml is stale: run 'make manifests'")
+        .isEqualTo(Files.readString(Path.of("deploy", "operator.yaml")));
+  }
+
+  @Test
+  void everyModeRendersToObjectsTheApiServerAccepts() throws IOException {
+    String namespace = TestCluster.createNamespace("helm-dry-run");
+    try {
+      for (String[] values :
+          new String[][] {
+            {},
+            {"--set", "watchNamespaces={" + namespace + "}"},
+            {"--set", "replicaCount=2", "--set", "logFormat=json"},
+          }) {
+        Path manifest = Files.createTempFile("chart", ".yaml");
+        String[] template =
+            concat(
+                new String[] {
+                  "helm",
+                  "template",
+                  "t",
+                  CHART.toString(),
+                  "-n",
+                  namespace,
+                  "--kube-version",
+                  "1.35.4",
+                  "--skip-crds"
+                },
+                values);
+        Tools.Result rendered = Tools.run(NO_ENV, template);
+        assertThat(rendered.exitCode()).as(rendered.output()).isZero();
+        Files.writeString(manifest, rendered.output());
+        Tools.Result applied =
+            Tools.run(
+                kubeconfigEnv(), "kubectl", "apply", "--dry-run=server", "-f", manifest.toString());
+        assertThat(applied.exitCode()).as(applied.output()).isZero();
+        assertThat(applied.output()).contains("deployment.apps/t-fleetlm-operator created");
+      }
+    } finally {
+      TestCluster.deleteNamespace(namespace);
+    }
+  }
+
+  @Test
+  void chartServiceAccountRunsAReleaseAndIsRefusedTheRest() throws Exception {
+    String operatorNamespace = TestCluster.createNamespace("fleetlm-system");
+    String apps = TestCluster.createNamespace("apps");
+    String other = TestCluster.createNamespace("other");
+    String release = "op" + operatorNamespace.substring(operatorNamespace.length() - 6);
+    try {
+      Tools.Result install =
+          Tools.run(
+              kubeconfigEnv(),
+              "helm",
+              "install",
+              release,
+              CHART.toString(),
+              "-n",
+              operatorNamespace,
+              "--skip-crds",
+              "--set",
+              "watchNamespaces={" + apps + "}");
+      assertThat(install.exitCode()).as(install.output()).isZero();
+
+      String token =
+          admin
+              .serviceAccounts()
+              .inNamespace(operatorNamespace)
+              .withName(release + "-fleetlm-operator")
+              .tokenRequest(
+                  new TokenRequestBuilder()
+                      .withNewSpec()
+                      .withExpirationSeconds(3600L)
+                      .endSpec()
+                      .build())
+              .getStatus()
+              .getToken();
+      Path kubeconfig = writeTokenKubeconfig(token);
+      KubernetesClient operatorIdentity =
+          new KubernetesClientBuilder().withConfig(tokenConfig(token)).build();
+
+      TestDatabase db = TestDatabase.shared();
+      String database = db.createDatabase();
+      Releases.createDatabaseSecret(admin, apps, db.ectoUrl(database));
+      Path log = Path.of("target", "helm-it-operator.log");
+      try (OperatorProcess operator =
+          OperatorProcess.start(kubeconfig, Map.of("FLEETLM_WATCH_NAMESPACES", apps), log)) {
+        admin
+            .resource(Releases.release(apps, "chat", "ghcr.io/acme/fleetlm:1.0.0", "7", 2))
+            .create();
+        MigrationStandIn container = new MigrationStandIn(admin, apps);
+        container.migrateAndSucceed(
+            container.awaitRunningPod("ghcr.io/acme/fleetlm:1.0.0"), db, database, 7);
+        FleetlmRelease ready = Releases.awaitPhase(admin, apps, "chat", "Ready");
+        assertThat(ready.getStatus().getReadyReplicas()).isEqualTo(2);
+
+        String metrics = operator.get("/metrics").body();
+        assertThat(metrics)
+            .contains("fleetlm_releases{phase=\"Ready\"} 1.0")
+            .contains("fleetlm_migration_duration_seconds_count{outcome=\"succeeded\"} 1")
+            .containsPattern(
+                "fleetlm_schema_version\\{namespace=\"" + apps + "\",release=\"chat\"\\} 7\\.0")
+            .contains("fleetlm_rollout_duration_seconds_count");
+        assertThat(operator.get("/q/health/live").statusCode()).isEqualTo(200);
+      }
+
+      assertForbidden(
+          () ->
+              operatorIdentity
+                  .resource(
+                      new SecretBuilder()
+                          .withNewMetadata()
+                          .withName("x")
+                          .withNamespace(apps)
+                          .endMetadata()
+                          .build())
+                  .create());
+      assertForbidden(
+          () -> operatorIdentity.secrets().inNamespace(apps).withName(Releases.SECRET).delete());
+      assertForbidden(() -> operatorIdentity.secrets().inNamespace(other).list());
+      assertForbidden(
+          () -> operatorIdentity.resources(FleetlmRelease.class).inNamespace(other).list());
+      assertForbidden(() -> operatorIdentity.nodes().list());
+      assertForbidden(() -> operatorIdentity.namespaces().list());
+      assertForbidden(
+          () -> operatorIdentity.resources(FleetlmRelease.class).inAnyNamespace().list());
+    } finally {
+      Tools.run(kubeconfigEnv(), "helm", "uninstall", release, "-n", operatorNamespace);
+      TestCluster.deleteNamespace(apps);
+      TestCluster.deleteNamespace(other);
+      TestCluster.deleteNamespace(operatorNamespace);
+    }
+  }
+
+  private static void assertForbidden(Runnable call) {
+    assertThatThrownBy(call::run)
+        .isInstanceOf(KubernetesClientException.class)
+        .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+  }
+
+  private Config tokenConfig(String token) {
+    Config adminConfig = admin.getConfiguration();
+    // Config.empty(): a plain ConfigBuilder would also pick up the admin kubeconfig's client cert.
+    return new ConfigBuilder(Config.empty())
+        .withMasterUrl(adminConfig.getMasterUrl())
+        .withCaCertData(adminConfig.getCaCertData())
+        .withCaCertFile(adminConfig.getCaCertFile())
+        .withOauthToken(token)
+        .build();
+  }
+
+  /** A kubeconfig that authenticates only as the chart's ServiceAccount. */
+  private Path writeTokenKubeconfig(String token) throws IOException {
+    Config adminConfig = admin.getConfiguration();
+    String ca =
+        adminConfig.getCaCertData() != null
+            ? adminConfig.getCaCertData()
+            : java.util.Base64.getEncoder()
+                .encodeToString(Files.readAllBytes(Path.of(adminConfig.getCaCertFile())));
+    Path file = Files.createTempFile("operator-sa", ".kubeconfig");
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: local",
+            "  cluster:",
+            "    server: " + adminConfig.getMasterUrl(),
+            "    certificate-authority-data: " + ca,
+            "users:",
+            "- name: operator",
+            "  user:",
+            "    token: " + token,
+            "contexts:",
+            "- name: operator",
+            "  context: {cluster: local, user: operator}",
+            "current-context: operator",
+            ""));
+    return file;
+  }
+
+  private static Map<String, String> kubeconfigEnv() {
+    return Map.of("KUBECONFIG", System.getenv("KUBECONFIG"));
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+}

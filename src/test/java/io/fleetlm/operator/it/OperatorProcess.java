@@ -1,0 +1,90 @@
+package io.fleetlm.operator.it;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** The packaged operator (target/quarkus-app), run as its own process, as a Pod would run it. */
+public final class OperatorProcess implements AutoCloseable {
+
+  private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private final Process process;
+  private final int port;
+
+  private OperatorProcess(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  public static OperatorProcess start(Path kubeconfig, Map<String, String> env, Path log) {
+    try {
+      int port = freePort();
+      ProcessBuilder builder =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-jar",
+                  JAR.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile());
+      builder.environment().put("KUBECONFIG", kubeconfig.toString());
+      builder.environment().put("FLEETLM_HTTP_PORT", String.valueOf(port));
+      builder.environment().putAll(env);
+      OperatorProcess operator = new OperatorProcess(builder.start(), port);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(250))
+          .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class)
+          .until(() -> operator.get("/q/health/ready").statusCode() == 200);
+      return operator;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + JAR, e);
+    }
+  }
+
+  public HttpResponse<String> get(String path) {
+    if (!process.isAlive()) {
+      throw new IllegalStateException("the operator process exited with " + process.exitValue());
+    }
+    try {
+      return HTTP.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .timeout(Duration.ofSeconds(5))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
