@@ -40,6 +40,12 @@ public class FleetlmReleaseSpec {
   @JsonPropertyDescription("How the migration Job runs and how its result is verified.")
   private MigrationSpec migration;
 
+  @Default("false")
+  @JsonPropertyDescription(
+      "Pause the release: while true, no migration starts and the Deployment is not changed."
+          + " A running migration Job is left to finish. Argo CD shows the release as Suspended.")
+  private Boolean paused;
+
   @Size(max = 200)
   @ValidationRule(
       value = "self.all(e, e.name != 'DATABASE_URL' && e.name != 'SECRET_KEY_BASE')",
@@ -118,6 +124,14 @@ public class FleetlmReleaseSpec {
 
   public void setMigration(MigrationSpec migration) {
     this.migration = migration;
+  }
+
+  public Boolean getPaused() {
+    return paused;
+  }
+
+  public void setPaused(Boolean paused) {
+    this.paused = paused;
   }
 
   public List<EnvVar> getEnv() {

@@ -131,6 +131,10 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
       FleetlmRelease release, Context<FleetlmRelease> context) {
     // Kubernetes condition times have second precision.
     Pass pass = new Pass(release, context, clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    if (Boolean.TRUE.equals(release.getSpec().getPaused())) {
+      pass.writeStatus(StatusCalculator.paused(release, pass.now));
+      return UpdateControl.noUpdate();
+    }
     MigrationProgress migration = pass.migrate();
     if (migration.stage() == Stage.VERIFIED && pass.newlyVerified) {
       // Durable before any pod of the new image can exist: a restart after this line still
@@ -412,7 +416,11 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
                   history.records(keep),
                   warnings(),
                   now));
-      announcePhase(status, rollout);
+      announcePhase(status);
+      writeStatus(status);
+    }
+
+    void writeStatus(FleetlmReleaseStatus status) {
       if (Serialization.asJson(status).equals(Serialization.asJson(release.getStatus()))) {
         return;
       }
@@ -437,7 +445,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
       release.setStatus(status);
     }
 
-    private void announcePhase(FleetlmReleaseStatus status, RolloutState rollout) {
+    private void announcePhase(FleetlmReleaseStatus status) {
       Phase next = status.getPhase();
       metrics.phase(release, next);
       if (next == phase) {

@@ -9,6 +9,7 @@ public final class ConditionType {
   public static final String MIGRATION_SUCCEEDED = "MigrationSucceeded";
   public static final String MIGRATIONS_VERIFIED = "MigrationsVerified";
   public static final String ROLLED_OUT = "RolledOut";
+  public static final String PAUSED = "Paused";
 
   private ConditionType() {}
 }

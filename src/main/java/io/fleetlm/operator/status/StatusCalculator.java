@@ -4,12 +4,15 @@ import static io.fleetlm.operator.status.Conditions.FALSE;
 import static io.fleetlm.operator.status.Conditions.TRUE;
 import static io.fleetlm.operator.status.Conditions.UNKNOWN;
 
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.RolloutState;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -99,6 +102,37 @@ public final class StatusCalculator {
     status.setUpdatedReplicas(rollout.exists() ? rollout.updated() : null);
     status.setWarnings(List.copyOf(in.warnings()));
     status.setHistory(in.history());
+    return status;
+  }
+
+  /**
+   * A paused release keeps what it last reported, says that it is paused, and stops reconciling.
+   */
+  public static FleetlmReleaseStatus paused(FleetlmRelease release, Instant now) {
+    FleetlmReleaseStatus previous =
+        Objects.requireNonNullElseGet(release.getStatus(), FleetlmReleaseStatus::new);
+    long generation = Objects.requireNonNullElse(release.getMetadata().getGeneration(), 0L);
+    Conditions conditions = new Conditions(previous.getConditions(), generation, now);
+    for (ReleaseCondition kept : previous.getConditions()) {
+      String type = kept.getType();
+      if (!type.equals(ConditionType.RECONCILING) && !type.equals(ConditionType.PAUSED)) {
+        conditions.set(type, kept.getStatus(), kept.getReason(), kept.getMessage());
+      }
+    }
+    conditions.set(
+        ConditionType.RECONCILING, FALSE, "Paused", "spec.paused is true; nothing is reconciled");
+    conditions.set(
+        ConditionType.PAUSED,
+        TRUE,
+        "Paused",
+        "spec.paused is true: no migration starts and the Deployment is not changed");
+    FleetlmReleaseStatus status = Serialization.clone(previous);
+    status.setObservedGeneration(generation);
+    status.setConditions(conditions.list());
+    status.setTargetImage(release.getSpec().getImage());
+    if (status.getPhase() == null) {
+      status.setPhase(Phase.Pending);
+    }
     return status;
   }
 

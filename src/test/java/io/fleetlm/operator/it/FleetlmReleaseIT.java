@@ -334,6 +334,44 @@ class FleetlmReleaseIT {
   }
 
   @Test
+  void pausedReleaseStartsNoMigrationUntilResumed() {
+    installReady(V1, "1001");
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(namespace)
+        .withName(NAME)
+        .edit(
+            r -> {
+              r.getSpec().setPaused(true);
+              r.getSpec().setImage(V2);
+              return r;
+            });
+
+    FleetlmRelease paused = awaitReason("Paused", "Paused");
+    assertThat(paused.getStatus().getObservedGeneration())
+        .isEqualTo(paused.getMetadata().getGeneration());
+    assertThat(condition(paused, "Reconciling"))
+        .get()
+        .extracting(ReleaseCondition::getReason)
+        .isEqualTo("Paused");
+    assertThat(jobs()).as("no migration while paused").hasSize(1);
+
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(namespace)
+        .withName(NAME)
+        .edit(
+            r -> {
+              r.getSpec().setPaused(false);
+              return r;
+            });
+    container.migrateAndSucceed(container.awaitRunningPod(V2), db, database, 1002);
+    FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
+    assertThat(condition(ready, "Paused")).isEmpty();
+    assertThat(ready.getStatus().getCurrentImage()).isEqualTo(V2);
+  }
+
+  @Test
   void missingSecretIsReportedAndTheReleaseContinuesOnceItExists() {
     client.secrets().inNamespace(namespace).withName(Releases.SECRET).delete();
     await()
