@@ -69,6 +69,21 @@ public final class OperatorProcess implements AutoCloseable {
     }
   }
 
+  /** Resident memory of the operator process, from /proc (Linux). */
+  public long rssKiB() {
+    try {
+      return java.nio.file.Files.readAllLines(
+              Path.of("/proc", String.valueOf(process.pid()), "status"))
+          .stream()
+          .filter(l -> l.startsWith("VmRSS:"))
+          .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+          .findFirst()
+          .orElse(-1);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   @Override
   public void close() {
     process.destroy();

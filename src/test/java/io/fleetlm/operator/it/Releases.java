@@ -59,11 +59,16 @@ public final class Releases {
 
   public static void createDatabaseSecret(
       KubernetesClient client, String namespace, String databaseUrl) {
+    createDatabaseSecretNamed(client, namespace, SECRET, databaseUrl);
+  }
+
+  public static void createDatabaseSecretNamed(
+      KubernetesClient client, String namespace, String name, String databaseUrl) {
     client
         .resource(
             new SecretBuilder()
                 .withNewMetadata()
-                .withName(SECRET)
+                .withName(name)
                 .withNamespace(namespace)
                 .endMetadata()
                 .addToStringData("DATABASE_URL", databaseUrl)
