@@ -1,5 +1,7 @@
 package io.fleetlm.operator.kube;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
@@ -28,6 +30,22 @@ public final class AppDeploymentFactory {
     podLabels.put(ResourceNames.LABEL_MIGRATION_ID, verifiedMigrationId);
     int port = PodSpecParts.port(spec);
 
+    Container container =
+        new ContainerBuilder()
+            .withName(ResourceNames.APP_CONTAINER)
+            .withImage(verifiedImage)
+            .addNewPort()
+            .withName("http")
+            .withContainerPort(port)
+            .withProtocol("TCP")
+            .endPort()
+            .withEnv(PodSpecParts.environment(spec))
+            .withEnvFrom(spec.getEnvFrom())
+            .withResources(spec.getResources())
+            .withReadinessProbe(probe(spec.getProbes(), port))
+            .withLivenessProbe(probe(spec.getProbes(), port))
+            .withSecurityContext(PodSpecParts.containerSecurityContext())
+            .build();
     Deployment deployment =
         new DeploymentBuilder()
             .withNewMetadata()
@@ -46,28 +64,7 @@ public final class AppDeploymentFactory {
             .withLabels(podLabels)
             .withAnnotations(PodSpecParts.podAnnotations(spec))
             .endMetadata()
-            .withNewSpec()
-            .withServiceAccountName(spec.getServiceAccountName())
-            .withNodeSelector(spec.getNodeSelector())
-            .withTolerations(spec.getTolerations())
-            .withImagePullSecrets(spec.getImagePullSecrets())
-            .withSecurityContext(PodSpecParts.podSecurityContext())
-            .addNewContainer()
-            .withName(ResourceNames.APP_CONTAINER)
-            .withImage(verifiedImage)
-            .addNewPort()
-            .withName("http")
-            .withContainerPort(port)
-            .withProtocol("TCP")
-            .endPort()
-            .withEnv(PodSpecParts.environment(spec))
-            .withEnvFrom(spec.getEnvFrom())
-            .withResources(spec.getResources())
-            .withReadinessProbe(probe(spec.getProbes(), port))
-            .withLivenessProbe(probe(spec.getProbes(), port))
-            .withSecurityContext(PodSpecParts.containerSecurityContext())
-            .endContainer()
-            .endSpec()
+            .withSpec(PodSpecParts.podSpec(spec, container).build())
             .endTemplate()
             .endSpec()
             .build();

@@ -1,5 +1,7 @@
 package io.fleetlm.operator.kube;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fleetlm.operator.api.FleetlmRelease;
@@ -24,6 +26,19 @@ public final class MigrationJobFactory {
     boolean noCommandGiven = isEmpty(migration.getCommand()) && isEmpty(migration.getArgs());
     List<String> args = noCommandGiven ? MigrationSpec.DEFAULT_ARGS : migration.getArgs();
 
+    Container container =
+        new ContainerBuilder()
+            .withName(ResourceNames.MIGRATION_CONTAINER)
+            .withImage(spec.getImage())
+            .withCommand(noCommandGiven ? null : migration.getCommand())
+            .withArgs(args)
+            .withEnv(PodSpecParts.environment(spec))
+            .withEnvFrom(spec.getEnvFrom())
+            .withResources(spec.getResources())
+            .withSecurityContext(PodSpecParts.containerSecurityContext())
+            // The log tail becomes the termination message when the migration fails.
+            .withTerminationMessagePolicy("FallbackToLogsOnError")
+            .build();
     return new JobBuilder()
         .withNewMetadata()
         .withName(ResourceNames.migrationJobName(release, migrationId))
@@ -42,26 +57,7 @@ public final class MigrationJobFactory {
         .withLabels(PodSpecParts.podLabels(spec, labels))
         .withAnnotations(PodSpecParts.podAnnotations(spec))
         .endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .withServiceAccountName(spec.getServiceAccountName())
-        .withNodeSelector(spec.getNodeSelector())
-        .withTolerations(spec.getTolerations())
-        .withImagePullSecrets(spec.getImagePullSecrets())
-        .withSecurityContext(PodSpecParts.podSecurityContext())
-        .addNewContainer()
-        .withName(ResourceNames.MIGRATION_CONTAINER)
-        .withImage(spec.getImage())
-        .withCommand(noCommandGiven ? null : migration.getCommand())
-        .withArgs(args)
-        .withEnv(PodSpecParts.environment(spec))
-        .withEnvFrom(spec.getEnvFrom())
-        .withResources(spec.getResources())
-        .withSecurityContext(PodSpecParts.containerSecurityContext())
-        // The log tail becomes the termination message when the migration fails.
-        .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .endContainer()
-        .endSpec()
+        .withSpec(PodSpecParts.podSpec(spec, container).withRestartPolicy("Never").build())
         .endTemplate()
         .endSpec()
         .build();

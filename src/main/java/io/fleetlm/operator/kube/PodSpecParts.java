@@ -1,10 +1,12 @@
 package io.fleetlm.operator.kube;
 
 import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fleetlm.operator.api.FleetlmReleaseSpec;
@@ -46,6 +48,17 @@ final class PodSpecParts {
     return Objects.requireNonNullElse(spec.getPort(), 4000);
   }
 
+  /** Scheduling, identity and security settings of every pod the operator creates. */
+  static PodSpecBuilder podSpec(FleetlmReleaseSpec spec, Container container) {
+    return new PodSpecBuilder()
+        .withServiceAccountName(spec.getServiceAccountName())
+        .withNodeSelector(spec.getNodeSelector())
+        .withTolerations(spec.getTolerations())
+        .withImagePullSecrets(spec.getImagePullSecrets())
+        .withSecurityContext(podSecurityContext())
+        .withContainers(container);
+  }
+
   static Map<String, String> podLabels(FleetlmReleaseSpec spec, Map<String, String> ownLabels) {
     Map<String, String> labels =
         new LinkedHashMap<>(Objects.requireNonNullElse(spec.getPodLabels(), Map.of()));
@@ -69,7 +82,7 @@ final class PodSpecParts {
         .build();
   }
 
-  static PodSecurityContext podSecurityContext() {
+  private static PodSecurityContext podSecurityContext() {
     return new PodSecurityContextBuilder()
         .withRunAsNonRoot(true)
         .withNewSeccompProfile()

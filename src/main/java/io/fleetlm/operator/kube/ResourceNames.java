@@ -31,6 +31,11 @@ public final class ResourceNames {
 
   private ResourceNames() {}
 
+  /** Selects the operator's own objects of one component, for informers. */
+  public static String managedSelector(String component) {
+    return MANAGED_SELECTOR + "," + LABEL_COMPONENT + "=" + component;
+  }
+
   public static String deploymentName(FleetlmRelease release) {
     return release.getMetadata().getName();
   }

@@ -106,21 +106,11 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
       EventSourceContext<FleetlmRelease> context) {
     var jobs =
         InformerEventSourceConfiguration.from(Job.class, FleetlmRelease.class)
-            .withLabelSelector(
-                ResourceNames.MANAGED_SELECTOR
-                    + ","
-                    + ResourceNames.LABEL_COMPONENT
-                    + "="
-                    + ResourceNames.COMPONENT_MIGRATION)
+            .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
             .build();
     var deployments =
         InformerEventSourceConfiguration.from(Deployment.class, FleetlmRelease.class)
-            .withLabelSelector(
-                ResourceNames.MANAGED_SELECTOR
-                    + ","
-                    + ResourceNames.LABEL_COMPONENT
-                    + "="
-                    + ResourceNames.COMPONENT_APP)
+            .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
             .build();
     return List.of(
         new InformerEventSource<>(jobs, context), new InformerEventSource<>(deployments, context));

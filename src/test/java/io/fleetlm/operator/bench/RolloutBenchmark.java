@@ -52,6 +52,7 @@ public final class RolloutBenchmark {
         release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName(name + "-db");
         client.resource(release).create();
       }
+      MigrationStandIn container = new MigrationStandIn(client, namespace);
       Map<String, Long> exitedAt = new ConcurrentHashMap<>();
       Map<String, Double> exitToReady = new ConcurrentHashMap<>();
       await()
@@ -59,7 +60,7 @@ public final class RolloutBenchmark {
           .pollInterval(Duration.ofMillis(100))
           .until(
               () -> {
-                for (Pod pod : runningMigrationPods(client, namespace)) {
+                for (Pod pod : container.migrationPods(p -> "Running".equals(phase(p)))) {
                   String name = pod.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE);
                   if (!exitedAt.containsKey(name)) {
                     MigrationStandIn.applyEctoMigrations(db, databases.get(name), 1, 2, 3);
@@ -101,16 +102,8 @@ public final class RolloutBenchmark {
     System.exit(0);
   }
 
-  private static List<Pod> runningMigrationPods(KubernetesClient client, String namespace) {
-    return client
-        .pods()
-        .inNamespace(namespace)
-        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION)
-        .list()
-        .getItems()
-        .stream()
-        .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
-        .toList();
+  private static String phase(Pod pod) {
+    return pod.getStatus() == null ? null : pod.getStatus().getPhase();
   }
 
   private static double heapUsed(String metrics) {
