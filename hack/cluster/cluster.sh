@@ -84,6 +84,14 @@ down() {
     kill -9 $pids 2>/dev/null || true
   fi
   rm -f "$kubeconfig"
+  local left
+  left="$(pgrep -f -- "$KWOK_WORKDIR/clusters/$name/bin" | while read -r pid; do
+    # Zombies are already dead; they only wait for their parent to collect them.
+    [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" == Z* ]] || echo "$pid"; done || true)"
+  if [[ -n "$left" ]]; then
+    say "processes still running after cluster-down: $left"
+    exit 1
+  fi
   say "stopped"
 }
 

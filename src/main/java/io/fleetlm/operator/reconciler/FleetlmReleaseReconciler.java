@@ -300,7 +300,6 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
       String jobMessage = MigrationJobState.of(job).message();
       String detail = new JobFailureMessages(client).describe(job, jobReason, jobMessage);
       history.mark(targetId, ReleaseOutcome.Failed, null, reason, detail, now);
-      metrics.failure(reason);
       recordMigrationDuration("failed");
       return failure(Stage.MIGRATION_FAILED, reason, detail);
     }
@@ -349,7 +348,6 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
             result.message(),
             now);
         metrics.verificationFailure(result.reason());
-        metrics.failure(result.reason());
         return failure(Stage.VERIFICATION_FAILED, result.reason(), result.message());
       }
       history.mark(
@@ -448,6 +446,10 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
               .orElseThrow();
       new ReleaseEvents(client, clock)
           .phaseChanged(release, phase, next, ready.getReason(), ready.getMessage());
+      if (next == Phase.Failed) {
+        // Counted once per failure, not once per reconcile of a failed release.
+        metrics.failure(ready.getReason());
+      }
       if (next == Phase.Ready) {
         history
             .find(targetId)
@@ -503,7 +505,6 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
     }
 
     private MigrationProgress blocked(String reason, String message) {
-      metrics.failure(reason);
       return new MigrationProgress(Stage.BLOCKED, reason, message, null, message);
     }
 

@@ -35,7 +35,7 @@ public final class RolloutBenchmark {
     String namespace = TestCluster.createNamespace("bench");
     TestDatabase db = TestDatabase.shared();
     Path log = Path.of("target", "bench-operator.log");
-    Path kubeconfig = Path.of(System.getenv("KUBECONFIG"));
+    Path kubeconfig = TestCluster.kubeconfig();
     try (OperatorProcess operator =
         OperatorProcess.start(kubeconfig, Map.of("FLEETLM_WATCH_NAMESPACES", namespace), log)) {
       long idleRss = operator.rssKiB();

@@ -228,7 +228,7 @@ class HelmChartIT {
   }
 
   private static Map<String, String> kubeconfigEnv() {
-    return Map.of("KUBECONFIG", System.getenv("KUBECONFIG"));
+    return Map.of("KUBECONFIG", TestCluster.kubeconfig().toString());
   }
 
   private static String[] concat(String[] a, String[] b) {

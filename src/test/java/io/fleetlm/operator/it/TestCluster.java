@@ -11,33 +11,56 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The cluster the integration tests run on: whatever KUBECONFIG names. `make test` starts the local
- * control plane (hack/cluster/cluster.sh) and points KUBECONFIG at it; any other cluster works the
- * same way. Each test gets its own namespace, so tests never see each other's objects.
+ * The cluster the integration tests run on: whatever KUBECONFIG names (`make test` starts the local
+ * control plane and points KUBECONFIG at it; any other cluster works the same way). Without
+ * KUBECONFIG, the first test starts the local cluster itself and stops it when the test JVM exits.
+ * Each test gets its own namespace, so tests never see each other's objects.
  */
 public final class TestCluster {
 
   private static KubernetesClient client;
+  private static Path kubeconfigPath;
 
   private TestCluster() {}
 
   public static synchronized KubernetesClient client() {
     if (client == null) {
       String kubeconfig = System.getenv("KUBECONFIG");
-      if (kubeconfig == null || kubeconfig.isBlank() || !Files.exists(Path.of(kubeconfig))) {
-        throw new IllegalStateException(
-            "KUBECONFIG does not name a kubeconfig file. Run the integration tests with 'make"
-                + " test' (which starts a local cluster), or export KUBECONFIG for another"
-                + " cluster.");
+      if (kubeconfig == null || kubeconfig.isBlank()) {
+        kubeconfig = startLocalCluster().toString();
       }
+      if (!Files.exists(Path.of(kubeconfig))) {
+        throw new IllegalStateException(
+            "KUBECONFIG names " + kubeconfig + ", which does not exist");
+      }
+      kubeconfigPath = Path.of(kubeconfig).toAbsolutePath();
       try {
-        Config config = Config.fromKubeconfig(Files.readString(Path.of(kubeconfig)));
+        Config config = Config.fromKubeconfig(Files.readString(kubeconfigPath));
         client = new KubernetesClientBuilder().withConfig(config).build();
       } catch (IOException e) {
         throw new IllegalStateException("cannot read " + kubeconfig, e);
       }
     }
     return client;
+  }
+
+  /** The kubeconfig file the tests use, for tools and processes they start. */
+  public static synchronized Path kubeconfig() {
+    client();
+    return kubeconfigPath;
+  }
+
+  private static Path startLocalCluster() {
+    Tools.Result up = Tools.run(Map.of(), "bash", "hack/cluster/cluster.sh", "up");
+    if (up.exitCode() != 0) {
+      throw new IllegalStateException("hack/cluster/cluster.sh up failed:\n" + up.output());
+    }
+    if (!up.output().contains("already running")) {
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(() -> Tools.run(Map.of(), "bash", "hack/cluster/cluster.sh", "down")));
+    }
+    return Path.of("target", "cluster", "kubeconfig").toAbsolutePath();
   }
 
   /** A fresh namespace; deleting it at the end lets garbage collection clean up. */

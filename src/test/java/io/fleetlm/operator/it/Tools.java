@@ -40,11 +40,38 @@ public final class Tools {
     }
   }
 
-  /** FLEETLM_TOOLS_BIN (set by hack/test.sh) first, then the PATH. */
+  private static String toolsBin;
+
+  /** The per-machine tool cache (FLEETLM_TOOLS_BIN from hack/test.sh, or asked of build.sh). */
+  private static synchronized String toolsBin() throws IOException, InterruptedException {
+    if (toolsBin == null) {
+      toolsBin = System.getenv("FLEETLM_TOOLS_BIN");
+    }
+    if (toolsBin == null) {
+      Process build =
+          new ProcessBuilder("bash", "hack/tools/build.sh")
+              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .start();
+      String out = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (build.waitFor() != 0) {
+        throw new IllegalStateException("hack/tools/build.sh failed");
+      }
+      toolsBin = out.substring(out.lastIndexOf('\n') + 1);
+    }
+    return toolsBin;
+  }
+
+  /** System tools (bash, java) from the PATH; helm and kubectl from the tool cache. */
   static String locate(String tool) {
-    String bin = System.getenv("FLEETLM_TOOLS_BIN");
-    if (bin != null && Files.isExecutable(Path.of(bin, tool))) {
-      return Path.of(bin, tool).toString();
+    if (tool.equals("helm") || tool.equals("kubectl")) {
+      try {
+        return Path.of(toolsBin(), tool).toString();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot run hack/tools/build.sh", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (Files.isExecutable(Path.of(dir, tool))) {
