@@ -258,14 +258,13 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
     }
 
     private MigrationProgress createJob() {
+      // A Job without its Secrets would only fail later; say what is missing now.
       try {
         DatabaseSecrets secrets = new DatabaseSecrets(client);
         DatabaseUrl.parse(secrets.databaseUrl(release));
         secrets.checkSecretKeyBase(release);
-      } catch (MissingSecretException e) {
-        return blocked("SecretNotFound", e.getMessage());
-      } catch (InvalidDatabaseUrlException e) {
-        return blocked("InvalidDatabaseUrl", e.getMessage() + "; fix the Secret");
+      } catch (MissingSecretException | InvalidDatabaseUrlException e) {
+        return blockedBy(e);
       }
       Job job = MigrationJobFactory.build(release, targetId);
       try {
@@ -309,20 +308,22 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
       if (history.find(targetId).isEmpty()) {
         history.started(targetId, image(), generation, jobName, now);
       }
-      if (history.find(targetId).map(r -> r.getOutcome() != ReleaseOutcome.Migrated).orElse(true)) {
+      ReleaseOutcome outcome = history.find(targetId).orElseThrow().getOutcome();
+      if (outcome == ReleaseOutcome.Migrating || outcome == ReleaseOutcome.Superseded) {
         history.mark(targetId, ReleaseOutcome.Migrated, null, null, null, now);
         recordMigrationDuration("succeeded");
       }
       ExpectedSchema expected = ExpectedSchema.of(release.getSpec().getMigration());
       String backoffKey = release.getMetadata().getUid() + "/" + targetId;
+      DatabaseUrl url;
+      try {
+        url = DatabaseUrl.parse(new DatabaseSecrets(client).databaseUrl(release));
+      } catch (MissingSecretException | InvalidDatabaseUrlException e) {
+        return blockedBy(e);
+      }
       SchemaHistory schemaHistory;
       try {
-        DatabaseUrl url = DatabaseUrl.parse(new DatabaseSecrets(client).databaseUrl(release));
         schemaHistory = historyReader.read(url, expected.tool(), expected.historyTable());
-      } catch (MissingSecretException e) {
-        return blocked("SecretNotFound", e.getMessage());
-      } catch (InvalidDatabaseUrlException e) {
-        return blocked("InvalidDatabaseUrl", e.getMessage() + "; fix the Secret");
       } catch (DatabaseUnavailableException e) {
         retryAfter = backoff.nextDelay(backoffKey);
         metrics.verificationFailure("DatabaseUnreachable");
@@ -502,6 +503,13 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
               + serving
               + ". Fix the cause, then change spec.image or spec.migration.runId to try again.";
       return new MigrationProgress(stage, reason, message, null, detail);
+    }
+
+    /** A missing Secret or an unusable DATABASE_URL: the user has to act. */
+    private MigrationProgress blockedBy(RuntimeException e) {
+      return e instanceof MissingSecretException
+          ? blocked("SecretNotFound", e.getMessage())
+          : blocked("InvalidDatabaseUrl", e.getMessage() + "; fix the Secret");
     }
 
     private MigrationProgress blocked(String reason, String message) {

@@ -34,6 +34,7 @@ class FleetlmReleaseIT {
   private static final String V1 = "ghcr.io/acme/fleetlm:1.0.0";
   private static final String V2 = "ghcr.io/acme/fleetlm:2.0.0";
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
+  private static final String POOL_LABEL = "fleetlm.io/test-pool";
 
   private final KubernetesClient client = TestCluster.client();
   private TestDatabase db;
@@ -200,7 +201,10 @@ class FleetlmReleaseIT {
       assertThat(statusOf(verifying, "Stalled")).isEqualTo("False");
       assertThat(deployment()).isNull();
 
+      // The operator restarts while verification waits for the database.
+      operator.stop();
       ownServer.start();
+      operator.start();
 
       FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
       assertThat(ready.getStatus().getSchemaVersion()).isEqualTo("1001");
@@ -273,6 +277,66 @@ class FleetlmReleaseIT {
     assertThat(jobs()).isEmpty();
     assertThat(deployment().getMetadata().getGeneration()).isEqualTo(deploymentGeneration + 1);
     assertThat(imageOf(deployment())).isEqualTo(V1);
+  }
+
+  @Test
+  void operatorRestartedWhileRollingOutFinishesTheRolloutWithoutMigratingAgain() {
+    String pool = "pool-" + namespace;
+    String node = client.nodes().list().getItems().get(0).getMetadata().getName();
+    setNodeLabel(node, pool);
+    try {
+      FleetlmRelease release = Releases.release(namespace, NAME, V1, "1001", 2);
+      release.getSpec().setNodeSelector(Map.of(POOL_LABEL, pool));
+      client.resource(release).create();
+      Pod pod = container.awaitRunningPod(V1);
+      // The only node of the pool stops taking pods: the app pods stay Pending, the rollout waits.
+      setUnschedulable(node, true);
+      container.migrateAndSucceed(pod, db, database, 1001);
+      awaitPhase(client, namespace, NAME, "RollingOut");
+      long deploymentGeneration =
+          await()
+              .atMost(TIMEOUT)
+              .until(this::deployment, d -> d != null)
+              .getMetadata()
+              .getGeneration();
+
+      operator.restart();
+      setUnschedulable(node, false);
+
+      FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
+      assertThat(ready.getStatus().getReadyReplicas()).isEqualTo(2);
+      assertThat(jobs()).hasSize(1);
+      assertThat(deployment().getMetadata().getGeneration()).isEqualTo(deploymentGeneration);
+    } finally {
+      setUnschedulable(node, false);
+      setNodeLabel(node, null);
+    }
+  }
+
+  private void setNodeLabel(String node, String value) {
+    client
+        .nodes()
+        .withName(node)
+        .edit(
+            n -> {
+              if (value == null) {
+                n.getMetadata().getLabels().remove(POOL_LABEL);
+              } else {
+                n.getMetadata().getLabels().put(POOL_LABEL, value);
+              }
+              return n;
+            });
+  }
+
+  private void setUnschedulable(String node, boolean unschedulable) {
+    client
+        .nodes()
+        .withName(node)
+        .edit(
+            n -> {
+              n.getSpec().setUnschedulable(unschedulable);
+              return n;
+            });
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.fleetlm.operator.api.FleetlmRelease;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -108,19 +109,7 @@ class HelmChartIT {
               "watchNamespaces={" + apps + "}");
       assertThat(install.exitCode()).as(install.output()).isZero();
 
-      String token =
-          admin
-              .serviceAccounts()
-              .inNamespace(operatorNamespace)
-              .withName(release + "-fleetlm-operator")
-              .tokenRequest(
-                  new TokenRequestBuilder()
-                      .withNewSpec()
-                      .withExpirationSeconds(3600L)
-                      .endSpec()
-                      .build())
-              .getStatus()
-              .getToken();
+      String token = serviceAccountToken(operatorNamespace, release);
       Path kubeconfig = writeTokenKubeconfig(token);
       KubernetesClient operatorIdentity =
           new KubernetesClientBuilder().withConfig(tokenConfig(token)).build();
@@ -176,6 +165,108 @@ class HelmChartIT {
       TestCluster.deleteNamespace(other);
       TestCluster.deleteNamespace(operatorNamespace);
     }
+  }
+
+  @Test
+  void twoReplicasElectOneLeaderThatHandsOverWhenItStops() throws Exception {
+    String operatorNamespace = TestCluster.createNamespace("fleetlm-ha");
+    String apps = TestCluster.createNamespace("apps-ha");
+    String release = "ha" + operatorNamespace.substring(operatorNamespace.length() - 6);
+    try {
+      Tools.Result install =
+          Tools.run(
+              kubeconfigEnv(),
+              "helm",
+              "install",
+              release,
+              CHART.toString(),
+              "-n",
+              operatorNamespace,
+              "--skip-crds",
+              "--set",
+              "watchNamespaces={" + apps + "}",
+              "--set",
+              "replicaCount=2");
+      assertThat(install.exitCode()).as(install.output()).isZero();
+      Path kubeconfig = writeTokenKubeconfig(serviceAccountToken(operatorNamespace, release));
+      TestDatabase db = TestDatabase.shared();
+      String database = db.createDatabase();
+      Releases.createDatabaseSecret(admin, apps, db.ectoUrl(database));
+      MigrationStandIn container = new MigrationStandIn(admin, apps);
+
+      Map<String, OperatorProcess> replicas = new java.util.HashMap<>();
+      for (String name : List.of("replica-a", "replica-b")) {
+        replicas.put(
+            name,
+            OperatorProcess.start(
+                kubeconfig,
+                Map.of(
+                    "FLEETLM_WATCH_NAMESPACES", apps,
+                    "FLEETLM_LEADER_ELECTION", "true",
+                    "POD_NAMESPACE", operatorNamespace,
+                    "HOSTNAME", name),
+                Path.of("target", "helm-it-" + name + ".log"),
+                "/q/health/live"));
+      }
+      try {
+        String leader = awaitLeaseHolder(operatorNamespace, null);
+        admin
+            .resource(Releases.release(apps, "chat", "ghcr.io/acme/fleetlm:1.0.0", "1", 1))
+            .create();
+        container.migrateAndSucceed(
+            container.awaitRunningPod("ghcr.io/acme/fleetlm:1.0.0"), db, database, 1);
+        Releases.awaitPhase(admin, apps, "chat", "Ready");
+
+        replicas.get(leader).close();
+        String next = awaitLeaseHolder(operatorNamespace, leader);
+        assertThat(next).isNotEqualTo(leader);
+        admin
+            .resources(FleetlmRelease.class)
+            .inNamespace(apps)
+            .withName("chat")
+            .edit(
+                r -> {
+                  r.getSpec().setImage("ghcr.io/acme/fleetlm:2.0.0");
+                  return r;
+                });
+        container.migrateAndSucceed(
+            container.awaitRunningPod("ghcr.io/acme/fleetlm:2.0.0"), db, database, 2);
+        FleetlmRelease ready = Releases.awaitPhase(admin, apps, "chat", "Ready");
+        assertThat(ready.getStatus().getCurrentImage()).isEqualTo("ghcr.io/acme/fleetlm:2.0.0");
+      } finally {
+        replicas.values().forEach(OperatorProcess::close);
+      }
+    } finally {
+      Tools.run(kubeconfigEnv(), "helm", "uninstall", release, "-n", operatorNamespace);
+      TestCluster.deleteNamespace(apps);
+      TestCluster.deleteNamespace(operatorNamespace);
+    }
+  }
+
+  /** Waits for the operator's Lease to be held by someone other than {@code previous}. */
+  private String awaitLeaseHolder(String namespace, String previous) {
+    return org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(60))
+        .until(
+            () -> {
+              var lease =
+                  admin.leases().inNamespace(namespace).withName("fleetlm-operator-leader").get();
+              return lease == null || lease.getSpec().getHolderIdentity() == null
+                  ? null
+                  : lease.getSpec().getHolderIdentity();
+            },
+            holder -> holder != null && !holder.equals(previous));
+  }
+
+  private String serviceAccountToken(String namespace, String release) {
+    return admin
+        .serviceAccounts()
+        .inNamespace(namespace)
+        .withName(release + "-fleetlm-operator")
+        .tokenRequest(
+            new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus()
+        .getToken();
   }
 
   private static void assertForbidden(Runnable call) {

@@ -27,6 +27,14 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   public static OperatorProcess start(Path kubeconfig, Map<String, String> env, Path log) {
+    return start(kubeconfig, env, log, "/q/health/ready");
+  }
+
+  /**
+   * @param healthPath what to wait for: a replica that is not the leader is live but never ready
+   */
+  public static OperatorProcess start(
+      Path kubeconfig, Map<String, String> env, Path log, String healthPath) {
     try {
       int port = freePort();
       ProcessBuilder builder =
@@ -44,7 +52,7 @@ public final class OperatorProcess implements AutoCloseable {
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(250))
           .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class)
-          .until(() -> operator.get("/q/health/ready").statusCode() == 200);
+          .until(() -> operator.get(healthPath).statusCode() == 200);
       return operator;
     } catch (IOException e) {
       throw new IllegalStateException("cannot start " + JAR, e);
@@ -82,6 +90,10 @@ public final class OperatorProcess implements AutoCloseable {
     } catch (IOException e) {
       return -1;
     }
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   @Override
