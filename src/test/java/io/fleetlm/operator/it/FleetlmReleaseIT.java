@@ -261,15 +261,7 @@ class FleetlmReleaseIT {
 
     operator.start();
     // A spec change that touches neither image nor migration: the operator must act on it...
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(namespace)
-        .withName(NAME)
-        .edit(
-            r -> {
-              r.getSpec().setReplicas(3);
-              return r;
-            });
+    editRelease(r -> r.getSpec().setReplicas(3));
 
     await().atMost(TIMEOUT).until(() -> appPods().size() == 3);
     awaitPhase(client, namespace, NAME, "Ready");
@@ -346,15 +338,7 @@ class FleetlmReleaseIT {
     awaitPhase(client, namespace, NAME, "Failed");
 
     operator.restart();
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(namespace)
-        .withName(NAME)
-        .edit(
-            r -> {
-              r.getMetadata().setAnnotations(Map.of("touched", "yes"));
-              return r;
-            });
+    editRelease(r -> r.getMetadata().setAnnotations(Map.of("touched", "yes")));
 
     FleetlmRelease failed = awaitPhase(client, namespace, NAME, "Failed");
     assertThat(failed.getStatus().getFailureMessage()).contains("boom");
@@ -362,15 +346,7 @@ class FleetlmReleaseIT {
     assertThat(deployment()).isNull();
 
     // Changing runId is the documented way to try again.
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(namespace)
-        .withName(NAME)
-        .edit(
-            r -> {
-              r.getSpec().getMigration().setRunId("retry-1");
-              return r;
-            });
+    editRelease(r -> r.getSpec().getMigration().setRunId("retry-1"));
     container.migrateAndSucceed(container.awaitRunningPod(V1), db, database, 1001);
     awaitPhase(client, namespace, NAME, "Ready");
     assertThat(jobs()).hasSize(2);
@@ -379,16 +355,11 @@ class FleetlmReleaseIT {
   @Test
   void pausedReleaseStartsNoMigrationUntilResumed() {
     installReady(V1, "1001");
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(namespace)
-        .withName(NAME)
-        .edit(
-            r -> {
-              r.getSpec().setPaused(true);
-              r.getSpec().setImage(V2);
-              return r;
-            });
+    editRelease(
+        r -> {
+          r.getSpec().setPaused(true);
+          r.getSpec().setImage(V2);
+        });
 
     FleetlmRelease paused = awaitReason("Paused", "Paused");
     assertThat(paused.getStatus().getObservedGeneration())
@@ -396,15 +367,7 @@ class FleetlmReleaseIT {
     assertThat(reasonOf(paused, "Reconciling")).isEqualTo("Paused");
     assertThat(jobs()).as("no migration while paused").hasSize(1);
 
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(namespace)
-        .withName(NAME)
-        .edit(
-            r -> {
-              r.getSpec().setPaused(false);
-              return r;
-            });
+    editRelease(r -> r.getSpec().setPaused(false));
     container.migrateAndSucceed(container.awaitRunningPod(V2), db, database, 1002);
     FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
     assertThat(condition(ready, "Paused")).isEmpty();
@@ -444,16 +407,11 @@ class FleetlmReleaseIT {
   }
 
   private void update(String image, String version) {
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(namespace)
-        .withName(NAME)
-        .edit(
-            r -> {
-              r.getSpec().setImage(image);
-              r.getSpec().getMigration().setExpectedVersion(version);
-              return r;
-            });
+    editRelease(
+        r -> {
+          r.getSpec().setImage(image);
+          r.getSpec().getMigration().setExpectedVersion(version);
+        });
   }
 
   private static String statusOf(FleetlmRelease release, String type) {
@@ -462,6 +420,18 @@ class FleetlmReleaseIT {
 
   private static String reasonOf(FleetlmRelease release, String type) {
     return condition(release, type).map(ReleaseCondition::getReason).orElse(null);
+  }
+
+  private void editRelease(java.util.function.Consumer<FleetlmRelease> change) {
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(namespace)
+        .withName(NAME)
+        .edit(
+            r -> {
+              change.accept(r);
+              return r;
+            });
   }
 
   private FleetlmRelease awaitReason(String type, String reason) {

@@ -95,19 +95,7 @@ class HelmChartIT {
     String other = TestCluster.createNamespace("other");
     String release = "op" + operatorNamespace.substring(operatorNamespace.length() - 6);
     try {
-      Tools.Result install =
-          Tools.run(
-              kubeconfigEnv(),
-              "helm",
-              "install",
-              release,
-              CHART.toString(),
-              "-n",
-              operatorNamespace,
-              "--skip-crds",
-              "--set",
-              "watchNamespaces={" + apps + "}");
-      assertThat(install.exitCode()).as(install.output()).isZero();
+      helmInstall(release, operatorNamespace, "--set", "watchNamespaces={" + apps + "}");
 
       String token = serviceAccountToken(operatorNamespace, release);
       Path kubeconfig = writeTokenKubeconfig(token);
@@ -173,21 +161,13 @@ class HelmChartIT {
     String apps = TestCluster.createNamespace("apps-ha");
     String release = "ha" + operatorNamespace.substring(operatorNamespace.length() - 6);
     try {
-      Tools.Result install =
-          Tools.run(
-              kubeconfigEnv(),
-              "helm",
-              "install",
-              release,
-              CHART.toString(),
-              "-n",
-              operatorNamespace,
-              "--skip-crds",
-              "--set",
-              "watchNamespaces={" + apps + "}",
-              "--set",
-              "replicaCount=2");
-      assertThat(install.exitCode()).as(install.output()).isZero();
+      helmInstall(
+          release,
+          operatorNamespace,
+          "--set",
+          "watchNamespaces={" + apps + "}",
+          "--set",
+          "replicaCount=2");
       Path kubeconfig = writeTokenKubeconfig(serviceAccountToken(operatorNamespace, release));
       TestDatabase db = TestDatabase.shared();
       String database = db.createDatabase();
@@ -241,6 +221,17 @@ class HelmChartIT {
       TestCluster.deleteNamespace(apps);
       TestCluster.deleteNamespace(operatorNamespace);
     }
+  }
+
+  private void helmInstall(String release, String namespace, String... values) {
+    String[] command =
+        concat(
+            new String[] {
+              "helm", "install", release, CHART.toString(), "-n", namespace, "--skip-crds"
+            },
+            values);
+    Tools.Result install = Tools.run(kubeconfigEnv(), command);
+    assertThat(install.exitCode()).as(install.output()).isZero();
   }
 
   /** Waits for the operator's Lease to be held by someone other than {@code previous}. */
