@@ -5,37 +5,66 @@ import io.fleetlm.operator.api.Phase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
-/** Prometheus metrics about releases, migrations and verification. */
+/**
+ * Prometheus metrics about releases, migrations and verification. Per-release gauges are read from
+ * the operator's cache of FleetlmReleases, so a deleted release disappears from them.
+ */
 public class ReleaseMetrics {
 
   private final MeterRegistry registry;
-  private final Map<String, Phase> phases = new ConcurrentHashMap<>();
-  private final Map<String, AtomicReference<Double>> schemaVersions = new ConcurrentHashMap<>();
+  private final MultiGauge schemaVersions;
+  private volatile Supplier<Stream<FleetlmRelease>> releases = Stream::empty;
 
   public ReleaseMetrics(MeterRegistry registry) {
     this.registry = registry;
     for (Phase phase : Phase.values()) {
-      Gauge.builder(
-              "fleetlm_releases", phases, p -> p.values().stream().filter(phase::equals).count())
+      Gauge.builder("fleetlm_releases", () -> countIn(phase))
           .description("FleetlmReleases by phase")
           .tag("phase", phase.name())
           .register(registry);
     }
+    this.schemaVersions =
+        MultiGauge.builder("fleetlm_schema_version")
+            .description("Newest applied schema version found at the last verification")
+            .register(registry);
   }
 
-  public void phase(FleetlmRelease release, Phase phase) {
-    phases.put(key(release), phase);
+  /** Where the per-release gauges read from: the controller's cache of releases. */
+  public void readReleasesFrom(Supplier<Stream<FleetlmRelease>> cachedReleases) {
+    this.releases = cachedReleases;
   }
 
-  public void forget(FleetlmRelease release) {
-    phases.remove(key(release));
+  /** Ecto versions are timestamps such as 20251021155555; a double holds them exactly. */
+  public void refreshSchemaVersions() {
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    releases
+        .get()
+        .filter(r -> r.getStatus() != null && r.getStatus().getSchemaVersion() != null)
+        .forEach(
+            r -> {
+              try {
+                double version =
+                    Double.parseDouble(r.getStatus().getSchemaVersion().replace('_', '.'));
+                rows.add(
+                    MultiGauge.Row.of(
+                        Tags.of(
+                            "namespace", r.getMetadata().getNamespace(),
+                            "release", r.getMetadata().getName()),
+                        version));
+              } catch (NumberFormatException e) {
+                // Flyway versions like 1.2.3 have no single number; they are left out.
+              }
+            });
+    schemaVersions.register(rows, true);
   }
 
   public void failure(String reason) {
@@ -69,34 +98,10 @@ public class ReleaseMetrics {
         .record(duration);
   }
 
-  /** Ecto versions are timestamps such as 20251021155555; a double holds them exactly. */
-  public void schemaVersion(FleetlmRelease release, String version) {
-    double value;
-    try {
-      value = Double.parseDouble(version.replace('_', '.'));
-    } catch (NumberFormatException | NullPointerException e) {
-      return;
-    }
-    schemaVersions
-        .computeIfAbsent(
-            key(release),
-            k -> {
-              AtomicReference<Double> holder = new AtomicReference<>(value);
-              Gauge.builder("fleetlm_schema_version", holder, AtomicReference::get)
-                  .description("Newest applied schema version found at the last verification")
-                  .tags(
-                      Tags.of(
-                          "namespace",
-                          release.getMetadata().getNamespace(),
-                          "release",
-                          release.getMetadata().getName()))
-                  .register(registry);
-              return holder;
-            })
-        .set(value);
-  }
-
-  private static String key(FleetlmRelease release) {
-    return release.getMetadata().getNamespace() + "/" + release.getMetadata().getName();
+  private long countIn(Phase phase) {
+    return releases
+        .get()
+        .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == phase)
+        .count();
   }
 }

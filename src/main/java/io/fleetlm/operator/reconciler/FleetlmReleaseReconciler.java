@@ -50,6 +50,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
   @Override
   public List<EventSource<?, FleetlmRelease>> prepareEventSources(
       EventSourceContext<FleetlmRelease> context) {
+    metrics.readReleasesFrom(() -> context.getPrimaryCache().list());
     var jobs =
         InformerEventSourceConfiguration.from(Job.class, FleetlmRelease.class)
             .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))

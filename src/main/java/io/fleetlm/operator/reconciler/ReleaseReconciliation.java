@@ -324,7 +324,6 @@ final class ReleaseReconciliation {
     verifiedId = targetId;
     newlyVerified = true;
     new ReleaseEvents(client, clock).verified(release, image() + ": " + result.message());
-    metrics.schemaVersion(release, result.latestVersion());
     return new MigrationProgress(
         Stage.VERIFIED, result.reason(), result.message(), result.latestVersion(), null);
   }
@@ -374,11 +373,11 @@ final class ReleaseReconciliation {
                 now));
     announcePhase(status);
     statusWriter.write(status);
+    metrics.refreshSchemaVersions();
   }
 
   private void announcePhase(FleetlmReleaseStatus status) {
     Phase next = status.getPhase();
-    metrics.phase(release, next);
     if (next == phase) {
       return;
     }

@@ -2,6 +2,7 @@ package io.fleetlm.operator.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -14,6 +15,7 @@ import io.fleetlm.operator.api.FleetlmRelease;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,15 +119,33 @@ class HelmChartIT {
         FleetlmRelease ready = Releases.awaitPhase(admin, apps, "chat", "Ready");
         assertThat(ready.getStatus().getReadyReplicas()).isEqualTo(2);
 
-        String metrics = operator.get("/metrics").body();
-        assertThat(metrics)
-            .contains("fleetlm_releases{phase=\"Ready\"} 1.0")
-            .contains("fleetlm_migration_duration_seconds_count{outcome=\"succeeded\"} 1")
-            .containsPattern(
-                "fleetlm_schema_version\\{namespace=\"" + apps + "\",release=\"chat\"\\} 7\\.0")
-            .contains("fleetlm_rollout_duration_seconds_count");
+        // Gauges follow the operator's cache, which trails the API server by a moment.
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(
+                () ->
+                    assertThat(operator.get("/metrics").body())
+                        .contains("fleetlm_releases{phase=\"Ready\"} 1.0")
+                        .contains(
+                            "fleetlm_migration_duration_seconds_count{outcome=\"succeeded\"} 1")
+                        .containsPattern(
+                            "fleetlm_schema_version\\{namespace=\""
+                                + apps
+                                + "\",release=\"chat\"\\} 7\\.0")
+                        .contains("fleetlm_rollout_duration_seconds_count"));
         assertThat(operator.get("/q/health/live").statusCode()).isEqualTo(200);
       }
+      assertThat(Files.readString(log)).as("operator log").doesNotContain(db.password());
+      assertThat(
+              admin.v1().events().inNamespace(apps).list().getItems().stream()
+                  .map(e -> e.getMessage()))
+          .as("events")
+          .noneMatch(m -> m.contains(db.password()));
+      assertThat(
+              io.fabric8.kubernetes.client.utils.Serialization.asJson(
+                  Releases.get(admin, apps, "chat").getStatus()))
+          .as("status")
+          .doesNotContain(db.password());
 
       assertForbidden(
           () ->
@@ -236,8 +256,8 @@ class HelmChartIT {
 
   /** Waits for the operator's Lease to be held by someone other than {@code previous}. */
   private String awaitLeaseHolder(String namespace, String previous) {
-    return org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(60))
+    return await()
+        .atMost(Duration.ofSeconds(60))
         .until(
             () -> {
               var lease =

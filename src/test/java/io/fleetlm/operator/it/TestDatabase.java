@@ -23,6 +23,7 @@ public final class TestDatabase implements AutoCloseable {
   private static TestDatabase shared;
 
   private final Path dataDirectory;
+  private final String password = "pw-" + UUID.randomUUID();
   private int port;
   private EmbeddedPostgres postgres;
 
@@ -77,9 +78,16 @@ public final class TestDatabase implements AutoCloseable {
     return name;
   }
 
-  /** DATABASE_URL as FleetLM reads it. */
+  /**
+   * DATABASE_URL as FleetLM reads it. The server trusts local connections, so the password is not
+   * checked; it is unique so tests can assert that it never leaks.
+   */
   public String ectoUrl(String database) {
-    return "ecto://postgres:not-checked@localhost:" + port + "/" + database;
+    return "ecto://postgres:" + password + "@localhost:" + port + "/" + database;
+  }
+
+  public String password() {
+    return password;
   }
 
   public DataSource dataSource(String database) {
