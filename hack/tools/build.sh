@@ -50,7 +50,7 @@ for dir in kubernetes etcd kwok helm; do
   (cd "$here/$dir" && go mod download) || die "go mod download failed in hack/tools/$dir: is the Go module proxy reachable? (go env GOPROXY)"
 done
 
-step "a cold build takes 20-40 minutes on 2 cores; later runs use $bin"
+step "a cold build takes about 10 minutes on 2 cores; later runs use $bin"
 build etcd "-s -w" go.etcd.io/etcd/server/v3 etcd
 kwok_version="$(module_version kwok sigs.k8s.io/kwok)"; kwok_version="${kwok_version#v}"
 kwok_ldflags="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$kwok_version -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${kube_version#v}"
@@ -77,5 +77,9 @@ chmod -R u+w "$stages"
 "$bin/kubectl" version --client >&2
 "$bin/etcd" --version | head -1 >&2
 touch "$bin/.complete"
+# Binaries of older pins are dead weight (about 500 MB each).
+for old in "$cache_root"/[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]-go*/; do
+  if [[ -d "$old/bin" && "$old" != "$cache_root/$key/" ]]; then rm -rf "$old"; fi
+done
 step "done: $bin"
 echo "$bin"
