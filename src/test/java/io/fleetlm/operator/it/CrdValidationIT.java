@@ -41,6 +41,25 @@ class CrdValidationIT {
   }
 
   @Test
+  void everyExampleReleaseIsAccepted() throws Exception {
+    try (var files = java.nio.file.Files.list(java.nio.file.Path.of("examples"))) {
+      List<java.nio.file.Path> examples =
+          files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+      assertThat(examples).isNotEmpty();
+      for (java.nio.file.Path example : examples) {
+        try (var in = java.nio.file.Files.newInputStream(example)) {
+          FleetlmRelease release = client.resources(FleetlmRelease.class).load(in).item();
+          release.getMetadata().setName("example-" + Math.abs(example.toString().hashCode()));
+          release.getMetadata().setNamespace(namespace);
+          assertThat(client.resource(release).dryRun().create().getSpec().getImage())
+              .as(example.toString())
+              .isEqualTo(release.getSpec().getImage());
+        }
+      }
+    }
+  }
+
+  @Test
   void missingImageIsRejected() {
     assertRejected(r -> r.getSpec().setImage(null), "spec.image: Required value");
   }
