@@ -45,12 +45,7 @@ class JdbcSchemaHistoryReaderIT {
 
   @Test
   void readsWhatFlywayRecordedAndVerifiesIt() throws Exception {
-    String database = db.createDatabase();
-    Flyway.configure()
-        .dataSource(db.dataSource(database))
-        .locations("classpath:db/flyway")
-        .load()
-        .migrate();
+    String database = flywayMigratedDatabase();
 
     SchemaHistory history =
         reader.read(url(database), MigrationTool.FLYWAY, "flyway_schema_history");
@@ -67,12 +62,7 @@ class JdbcSchemaHistoryReaderIT {
 
   @Test
   void seesFailedFlywayRows() throws Exception {
-    String database = db.createDatabase();
-    Flyway.configure()
-        .dataSource(db.dataSource(database))
-        .locations("classpath:db/flyway")
-        .load()
-        .migrate();
+    String database = flywayMigratedDatabase();
     // What Flyway leaves behind when a non-transactional migration fails half-way.
     db.execute(
         database,
@@ -106,6 +96,17 @@ class JdbcSchemaHistoryReaderIT {
     assertThatThrownBy(
             () -> reader.read(url(db.createDatabase()), MigrationTool.ECTO, "x; DROP TABLE users"))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** A database migrated by Flyway itself, from src/test/resources/db/flyway. */
+  private String flywayMigratedDatabase() {
+    String database = db.createDatabase();
+    Flyway.configure()
+        .dataSource(db.dataSource(database))
+        .locations("classpath:db/flyway")
+        .load()
+        .migrate();
+    return database;
   }
 
   private DatabaseUrl url(String database) {
