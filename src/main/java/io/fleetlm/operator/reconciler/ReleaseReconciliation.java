@@ -88,10 +88,10 @@ final class ReleaseReconciliation {
   private final String jobName;
   private final ReleaseHistory history;
   private final Map<String, Job> jobsById;
+  private final ReleaseStatusWriter statusWriter;
   private String verifiedId;
   private boolean newlyVerified;
   private Duration retryAfter = Duration.ZERO;
-  private final ReleaseStatusWriter statusWriter;
   private Phase phase;
 
   ReleaseReconciliation(
@@ -105,12 +105,11 @@ final class ReleaseReconciliation {
     this.metrics = metrics;
     this.clock = clock;
     this.backoff = backoff;
-    // Kubernetes condition times have second precision.
-    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     this.release = release;
     this.context = context;
     this.client = context.getClient();
-    this.now = now;
+    // Kubernetes condition times have second precision.
+    this.now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     this.previous = Objects.requireNonNullElseGet(release.getStatus(), FleetlmReleaseStatus::new);
     this.generation = Objects.requireNonNullElse(release.getMetadata().getGeneration(), 0L);
     this.targetId = MigrationIdentity.of(release.getSpec());
