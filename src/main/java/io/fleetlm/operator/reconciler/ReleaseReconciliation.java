@@ -89,6 +89,7 @@ final class ReleaseReconciliation {
   private final ReleaseHistory history;
   private final Map<String, Job> jobsById;
   private final ReleaseStatusWriter statusWriter;
+  private final ReleaseEvents events;
   private String verifiedId;
   private boolean newlyVerified;
   private Duration retryAfter = Duration.ZERO;
@@ -127,6 +128,7 @@ final class ReleaseReconciliation {
                     Function.identity(),
                     (a, b) -> a));
     this.statusWriter = new ReleaseStatusWriter(client, release);
+    this.events = new ReleaseEvents(client, clock);
     this.phase = previous.getPhase();
   }
 
@@ -322,7 +324,7 @@ final class ReleaseReconciliation {
         now);
     verifiedId = targetId;
     newlyVerified = true;
-    new ReleaseEvents(client, clock).verified(release, image() + ": " + result.message());
+    events.verified(release, image() + ": " + result.message());
     return new MigrationProgress(
         Stage.VERIFIED, result.reason(), result.message(), result.latestVersion(), null);
   }
@@ -385,8 +387,7 @@ final class ReleaseReconciliation {
             .filter(c -> ConditionType.READY.equals(c.getType()))
             .findFirst()
             .orElseThrow();
-    new ReleaseEvents(client, clock)
-        .phaseChanged(release, phase, next, ready.getReason(), ready.getMessage());
+    events.phaseChanged(release, phase, next, ready.getReason(), ready.getMessage());
     if (next == Phase.Failed) {
       // Counted once per failure, not once per reconcile of a failed release.
       metrics.failure(ready.getReason());

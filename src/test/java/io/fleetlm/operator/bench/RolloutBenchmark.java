@@ -60,7 +60,7 @@ public final class RolloutBenchmark {
           .pollInterval(Duration.ofMillis(100))
           .until(
               () -> {
-                for (Pod pod : container.migrationPods(p -> "Running".equals(phase(p)))) {
+                for (Pod pod : container.runningPods()) {
                   String name = pod.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE);
                   if (!exitedAt.containsKey(name)) {
                     MigrationStandIn.applyEctoMigrations(db, databases.get(name), 1, 2, 3);
@@ -100,10 +100,6 @@ public final class RolloutBenchmark {
       TestCluster.deleteNamespace(namespace);
     }
     System.exit(0);
-  }
-
-  private static String phase(Pod pod) {
-    return pod.getStatus() == null ? null : pod.getStatus().getPhase();
   }
 
   private static double heapUsed(String metrics) {

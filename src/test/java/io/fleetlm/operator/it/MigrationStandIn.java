@@ -31,12 +31,17 @@ public final class MigrationStandIn {
     return await()
         .atMost(TIMEOUT)
         .until(
-            () -> migrationPods(p -> image.equals(p.getSpec().getContainers().get(0).getImage())),
-            pods -> pods.stream().anyMatch(p -> "Running".equals(phaseOf(p))))
-        .stream()
-        .filter(p -> "Running".equals(phaseOf(p)))
-        .findFirst()
+            () ->
+                runningPods().stream()
+                    .filter(p -> image.equals(p.getSpec().getContainers().get(0).getImage()))
+                    .findFirst(),
+            java.util.Optional::isPresent)
         .orElseThrow();
+  }
+
+  /** Migration pods whose container "runs", i.e. is waiting for this stand-in to end it. */
+  public List<Pod> runningPods() {
+    return migrationPods(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()));
   }
 
   /** What Ecto.Migrator does for each version: run the DDL, record the version, in one go. */
@@ -74,9 +79,5 @@ public final class MigrationStandIn {
         .stream()
         .filter(filter)
         .toList();
-  }
-
-  private static String phaseOf(Pod pod) {
-    return pod.getStatus() == null ? null : pod.getStatus().getPhase();
   }
 }

@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -103,20 +101,6 @@ public final class TestDatabase implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
     }
-  }
-
-  public List<Long> ectoVersions(String database) {
-    List<Long> versions = new ArrayList<>();
-    try (Connection connection = dataSource(database).getConnection();
-        Statement statement = connection.createStatement();
-        var result = statement.executeQuery("SELECT version FROM schema_migrations ORDER BY 1")) {
-      while (result.next()) {
-        versions.add(result.getLong(1));
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    return versions;
   }
 
   @Override
