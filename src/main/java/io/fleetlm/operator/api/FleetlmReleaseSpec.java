@@ -74,6 +74,13 @@ public class FleetlmReleaseSpec {
   @JsonPropertyDescription("Readiness and liveness probes. Default: TCP on the port.")
   private ProbeSpec probes;
 
+  @JsonPropertyDescription(
+      "User, group and fsGroup of the app and migration pods, always numeric so that kubelet"
+          + " can enforce runAsNonRoot. Defaults to FleetLM's uid/gid 1000. The rest of the"
+          + " security context is fixed: non-root, no privilege escalation, all capabilities"
+          + " dropped, seccomp RuntimeDefault (the \"restricted\" Pod Security Standard).")
+  private PodSecuritySpec securityContext;
+
   @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
   @JsonPropertyDescription("ServiceAccount of the app and migration pods.")
   private String serviceAccountName;
@@ -172,6 +179,14 @@ public class FleetlmReleaseSpec {
 
   public void setProbes(ProbeSpec probes) {
     this.probes = probes;
+  }
+
+  public PodSecuritySpec getSecurityContext() {
+    return securityContext;
+  }
+
+  public void setSecurityContext(PodSecuritySpec securityContext) {
+    this.securityContext = securityContext;
   }
 
   public String getServiceAccountName() {

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fleetlm.operator.api.FleetlmReleaseSpec;
+import io.fleetlm.operator.api.PodSecuritySpec;
 import io.fleetlm.operator.api.SecretKeyReference;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,7 +56,7 @@ final class PodSpecParts {
         .withNodeSelector(spec.getNodeSelector())
         .withTolerations(spec.getTolerations())
         .withImagePullSecrets(spec.getImagePullSecrets())
-        .withSecurityContext(podSecurityContext())
+        .withSecurityContext(podSecurityContext(spec.getSecurityContext()))
         .withContainers(container);
   }
 
@@ -82,9 +83,18 @@ final class PodSpecParts {
         .build();
   }
 
-  private static PodSecurityContext podSecurityContext() {
+  /**
+   * Numeric ids always: kubelet cannot check runAsNonRoot against an image whose USER is a name,
+   * and refuses to start it.
+   */
+  private static PodSecurityContext podSecurityContext(PodSecuritySpec identity) {
+    PodSecuritySpec ids = Objects.requireNonNullElseGet(identity, PodSecuritySpec::new);
     return new PodSecurityContextBuilder()
         .withRunAsNonRoot(true)
+        .withRunAsUser(Objects.requireNonNullElse(ids.getRunAsUser(), PodSecuritySpec.FLEETLM_UID))
+        .withRunAsGroup(
+            Objects.requireNonNullElse(ids.getRunAsGroup(), PodSecuritySpec.FLEETLM_GID))
+        .withFsGroup(Objects.requireNonNullElse(ids.getFsGroup(), PodSecuritySpec.FLEETLM_GID))
         .withNewSeccompProfile()
         .withType("RuntimeDefault")
         .endSeccompProfile()

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.api.PodSecuritySpec;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,6 +101,46 @@ class CrdValidationIT {
           r.getSpec().setProbes(probes);
         },
         "spec.probes.httpPath");
+  }
+
+  @Test
+  void rootOrNonNumericPodIdentitiesAreRejected() {
+    for (String field : List.of("runAsUser", "runAsGroup", "fsGroup")) {
+      assertRejected(
+          r -> r.getSpec().setSecurityContext(identity(field, 0L)),
+          "spec.securityContext." + field + " in body should be greater than or equal to 1");
+    }
+    assertRejected(
+        r -> r.getSpec().setSecurityContext(identity("runAsUser", -5L)),
+        "spec.securityContext.runAsUser");
+    // A user written by name, as in an image's USER line, is not a number.
+    var named =
+        Serialization.unmarshal(
+            Serialization.asJson(valid("named-user")), GenericKubernetesResource.class);
+    @SuppressWarnings("unchecked")
+    var spec = (Map<String, Object>) named.getAdditionalProperties().get("spec");
+    spec.put("securityContext", Map.of("runAsUser", "app"));
+    assertThatThrownBy(() -> client.resource(named).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.securityContext.runAsUser: Invalid value: \"string\"");
+  }
+
+  @Test
+  void aNumericPodIdentityIsAccepted() {
+    FleetlmRelease release = valid("uid");
+    release.getSpec().setSecurityContext(identity("runAsUser", 65532L));
+    assertThat(client.resource(release).create().getSpec().getSecurityContext().getRunAsUser())
+        .isEqualTo(65532L);
+  }
+
+  private static PodSecuritySpec identity(String field, long value) {
+    var ids = new PodSecuritySpec();
+    switch (field) {
+      case "runAsUser" -> ids.setRunAsUser(value);
+      case "runAsGroup" -> ids.setRunAsGroup(value);
+      default -> ids.setFsGroup(value);
+    }
+    return ids;
   }
 
   @Test
