@@ -9,5 +9,5 @@ helm="${HELM:-$("$root/hack/tools/build.sh" 2>/dev/null | tail -n 1)/helm}"
 {
   echo "# Generated from helm/fleetlm-operator by hack/render-manifests.sh (make manifests). Do not edit."
   "$helm" template fleetlm-operator "$root/helm/fleetlm-operator" \
-    --namespace fleetlm-system --kube-version 1.35.4 --skip-crds
+    --namespace fleetlm-system --skip-crds
 } >"$out"

@@ -2,7 +2,8 @@
 # A local Kubernetes cluster on loopback: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and kwok (simulated nodes), started by kwokctl from binaries built by
 # hack/tools/build.sh. Usage: cluster.sh up|down|status. The kubeconfig lands in
-# target/cluster/kubeconfig.
+# target/cluster/kubeconfig; the API server's audit log of ServiceAccount requests in
+# target/cluster/kwok/clusters/<name>/logs/audit.log.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 name="${FLEETLM_CLUSTER_NAME:-fleetlm}"
@@ -44,6 +45,7 @@ options:
   etcdBinary: $bin/etcd
   kwokControllerBinary: $bin/kwok
   kubeAuthorization: true
+  kubeAuditPolicy: $root/hack/cluster/audit-policy.yaml
   nodeLeaseDurationSeconds: 40
 YAML
     for stage in node-initialize node-heartbeat-with-lease pod-ready pod-delete; do

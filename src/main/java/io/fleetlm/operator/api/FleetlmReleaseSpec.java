@@ -21,10 +21,12 @@ public class FleetlmReleaseSpec {
 
   @Required
   @Size(min = 1, max = 512)
-  @Pattern("^[^\\s]+$")
+  @Pattern(ImageReference.PATTERN)
   @JsonPropertyDescription(
-      "Container image of the FleetLM release, e.g. ghcr.io/acme/fleetlm:1.4.0. A new image runs"
-          + " its migration first; pods switch to it only after the migrations are verified.")
+      "Container image of the FleetLM release, e.g. ghcr.io/acme/fleetlm:1.4.0 or"
+          + " ghcr.io/acme/fleetlm@sha256:<digest>: a lowercase repository, optionally a registry"
+          + " host and port, a tag and/or a digest. A new image runs its migration first; pods"
+          + " switch to it only after the migrations are verified.")
   private String image;
 
   @Default("1")
@@ -61,8 +63,16 @@ public class FleetlmReleaseSpec {
           + " containers. Variables in env and the operator's own take precedence.")
   private List<EnvFromSource> envFrom;
 
+  @ValidationRule(
+      value =
+          "!has(self.requests) || !has(self.limits) || self.requests.all(k, !(k in self.limits)"
+              + " || !isQuantity(string(self.requests[k])) || !isQuantity(string(self.limits[k]))"
+              + " || quantity(string(self.requests[k])).compareTo(quantity(string(self.limits[k])))"
+              + " <= 0)",
+      message = "a resource request must not exceed its limit")
   @JsonPropertyDescription(
-      "CPU and memory requests and limits of the app and migration containers.")
+      "CPU and memory requests and limits of the app and migration containers, as Kubernetes"
+          + " quantities (250m, 1, 512Mi). A request may not exceed its limit.")
   private ResourceRequirements resources;
 
   @Default("4000")
@@ -85,9 +95,22 @@ public class FleetlmReleaseSpec {
   @JsonPropertyDescription("ServiceAccount of the app and migration pods.")
   private String serviceAccountName;
 
+  @Size(max = 64)
+  @ValidationRule(
+      value =
+          "self.all(k, size(k) <= 316 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?"
+              + "(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}"
+              + "[A-Za-z0-9])?$'))",
+      message =
+          "label keys are an optional DNS prefix and '/', then at most 63 letters, digits, '-',"
+              + " '_' or '.', starting and ending with a letter or digit")
   @JsonPropertyDescription(
-      "Extra labels for the app and migration pods. The operator's own selector labels win.")
-  private Map<String, String> podLabels;
+      "Extra labels for the app and migration pods. Values: at most 63 letters, digits, '-',"
+          + " '_' or '.', starting and ending with a letter or digit (or empty). The operator's"
+          + " own selector labels win.")
+  private Map<
+          String, @Size(max = 63) @Pattern("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$") String>
+      podLabels;
 
   @JsonPropertyDescription("Extra annotations for the app and migration pods.")
   private Map<String, String> podAnnotations;

@@ -13,13 +13,19 @@ import java.util.List;
 @ValidationRule(
     value =
         "(has(self.tool) && self.tool == 'flyway') || !has(self.expectedVersion)"
-            + " || self.expectedVersion.matches('^[0-9]{1,19}$')",
-    message = "an Ecto expectedVersion is the migration's numeric version, e.g. 20251021155555")
+            + " || (self.expectedVersion.matches('^[0-9]{1,19}$') && (size(self.expectedVersion) < 19"
+            + " || self.expectedVersion <= '9223372036854775807'))",
+    message =
+        "an Ecto expectedVersion is the migration's numeric version, e.g. 20251021155555, and"
+            + " fits schema_migrations.version (a bigint, at most 9223372036854775807)")
 @ValidationRule(
     value =
         "(has(self.tool) && self.tool == 'flyway') || !has(self.requiredVersions)"
-            + " || self.requiredVersions.all(v, v.matches('^[0-9]{1,19}$'))",
-    message = "Ecto requiredVersions are numeric versions, e.g. 20251021155555")
+            + " || self.requiredVersions.all(v, v.matches('^[0-9]{1,19}$') && (size(v) < 19"
+            + " || v <= '9223372036854775807'))",
+    message =
+        "Ecto requiredVersions are numeric versions, e.g. 20251021155555, that fit a bigint (at"
+            + " most 9223372036854775807)")
 @ValidationRule(
     value =
         "!(has(self.tool) && self.tool == 'flyway') || !has(self.expectedVersion)"

@@ -1,119 +1,69 @@
 package io.fleetlm.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** One release in status.history: the operator's memory of what it migrated and verified. */
-public class ReleaseRecord {
+/**
+ * One release in status.history: the operator's memory of what it migrated and verified. Immutable:
+ * every change builds a new record through the canonical constructor, so a field added here cannot
+ * be dropped by a copy that forgot it.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ReleaseRecord(
+    @JsonPropertyDescription(
+            "Identity of the migration: a hash of the image and the migration settings. The same"
+                + " identity never migrates twice.")
+        String migrationId,
+    @JsonPropertyDescription("Image of the release.") String image,
+    @JsonPropertyDescription("Generation of the FleetlmRelease that asked for it.") Long generation,
+    @JsonPropertyDescription("Name of its migration Job.") String jobName,
+    @JsonPropertyDescription("Newest applied schema version found when it was verified.")
+        String schemaVersion,
+    @JsonPropertyDescription("When its migration Job was created (RFC 3339).") String startedAt,
+    @JsonPropertyDescription("When it was verified, failed or superseded (RFC 3339).")
+        String finishedAt,
+    @JsonPropertyDescription("Migrating, Migrated, Verified, Failed or Superseded.")
+        ReleaseOutcome outcome,
+    @JsonPropertyDescription("Machine-readable reason it failed, e.g. MigrationJobFailed.")
+        String reason,
+    @JsonPropertyDescription("Why it failed or was superseded.") String message) {
 
-  @JsonPropertyDescription(
-      "Identity of the migration: a hash of the image and the migration settings. The same"
-          + " identity never migrates twice.")
-  private String migrationId;
-
-  @JsonPropertyDescription("Image of the release.")
-  private String image;
-
-  @JsonPropertyDescription("Generation of the FleetlmRelease that asked for it.")
-  private Long generation;
-
-  @JsonPropertyDescription("Name of its migration Job.")
-  private String jobName;
-
-  @JsonPropertyDescription("Newest applied schema version found when it was verified.")
-  private String schemaVersion;
-
-  @JsonPropertyDescription("When its migration Job was created (RFC 3339).")
-  private String startedAt;
-
-  @JsonPropertyDescription("When it was verified, failed or superseded (RFC 3339).")
-  private String finishedAt;
-
-  @JsonPropertyDescription("Migrating, Migrated, Verified, Failed or Superseded.")
-  private ReleaseOutcome outcome;
-
-  @JsonPropertyDescription("Machine-readable reason it failed, e.g. MigrationJobFailed.")
-  private String reason;
-
-  @JsonPropertyDescription("Why it failed or was superseded.")
-  private String message;
-
-  public String getMigrationId() {
-    return migrationId;
+  /** A migration whose Job was just created (or found). */
+  public static ReleaseRecord started(
+      String migrationId, String image, long generation, String jobName, String startedAt) {
+    return new ReleaseRecord(
+        migrationId,
+        image,
+        generation,
+        jobName,
+        null,
+        startedAt,
+        null,
+        ReleaseOutcome.Migrating,
+        null,
+        null);
   }
 
-  public void setMigrationId(String migrationId) {
-    this.migrationId = migrationId;
-  }
-
-  public String getImage() {
-    return image;
-  }
-
-  public void setImage(String image) {
-    this.image = image;
-  }
-
-  public Long getGeneration() {
-    return generation;
-  }
-
-  public void setGeneration(Long generation) {
-    this.generation = generation;
-  }
-
-  public String getJobName() {
-    return jobName;
-  }
-
-  public void setJobName(String jobName) {
-    this.jobName = jobName;
-  }
-
-  public String getSchemaVersion() {
-    return schemaVersion;
-  }
-
-  public void setSchemaVersion(String schemaVersion) {
-    this.schemaVersion = schemaVersion;
-  }
-
-  public String getStartedAt() {
-    return startedAt;
-  }
-
-  public void setStartedAt(String startedAt) {
-    this.startedAt = startedAt;
-  }
-
-  public String getFinishedAt() {
-    return finishedAt;
-  }
-
-  public void setFinishedAt(String finishedAt) {
-    this.finishedAt = finishedAt;
-  }
-
-  public ReleaseOutcome getOutcome() {
-    return outcome;
-  }
-
-  public void setOutcome(ReleaseOutcome outcome) {
-    this.outcome = outcome;
-  }
-
-  public String getReason() {
-    return reason;
-  }
-
-  public void setReason(String reason) {
-    this.reason = reason;
-  }
-
-  public String getMessage() {
-    return message;
-  }
-
-  public void setMessage(String message) {
-    this.message = message;
+  /**
+   * The same release at a new outcome. A null schema version keeps the one recorded; finishedAt is
+   * set by the caller, null while the release is still on its way.
+   */
+  public ReleaseRecord at(
+      ReleaseOutcome newOutcome,
+      String newSchemaVersion,
+      String newReason,
+      String newMessage,
+      String newFinishedAt) {
+    return new ReleaseRecord(
+        migrationId,
+        image,
+        generation,
+        jobName,
+        newSchemaVersion != null ? newSchemaVersion : schemaVersion,
+        startedAt,
+        newFinishedAt,
+        newOutcome,
+        newReason,
+        newMessage);
   }
 }

@@ -61,6 +61,16 @@ public final class ResourceNames {
     return labels;
   }
 
+  /**
+   * Events are named after the release and the microsecond they were first recorded, so that in a
+   * listing they sort in the order they happened.
+   */
+  public static String eventName(FleetlmRelease release, long epochMicros) {
+    return trimToDnsLabel(release.getMetadata().getName(), 253 - 17)
+        + "."
+        + String.format("%016x", epochMicros);
+  }
+
   /** Names longer than a label value allows keep a readable prefix and a hash suffix. */
   static String labelValue(String name) {
     if (name.length() <= MAX_LABEL_VALUE) {

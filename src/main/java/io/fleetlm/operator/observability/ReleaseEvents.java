@@ -1,80 +1,73 @@
 package io.fleetlm.operator.observability;
 
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
-import java.time.Clock;
-import org.jboss.logging.Logger;
+import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.kube.ReleaseEvent;
+import io.fleetlm.operator.status.ConditionType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
-/** Kubernetes Events on a FleetlmRelease, one per phase change. Messages never hold secrets. */
-public class ReleaseEvents {
+/**
+ * The Events a reconcile owes, derived from how the status changed (and from what was put back in
+ * the Deployment). Pure: the same two statuses always give the same Events.
+ */
+public final class ReleaseEvents {
 
-  private static final Logger LOG = Logger.getLogger(ReleaseEvents.class);
-  private static final String COMPONENT = "fleetlm-operator";
-  private static final int MAX_MESSAGE = 1024;
+  private ReleaseEvents() {}
 
-  private final KubernetesClient client;
-  private final Clock clock;
-
-  public ReleaseEvents(KubernetesClient client, Clock clock) {
-    this.client = client;
-    this.clock = clock;
-  }
-
-  public void phaseChanged(
-      FleetlmRelease release, Phase from, Phase to, String reason, String message) {
-    String text =
-        (from == null ? "" : from + " -> ")
-            + to
-            + (message == null || message.isEmpty() ? "" : ": " + message);
-    record(release, to == Phase.Failed, reason == null ? to.name() : reason, text);
-  }
-
-  /** The verification is the step users most want to see; it gets an Event of its own. */
-  public void verified(FleetlmRelease release, String message) {
-    record(release, false, "MigrationsVerified", message);
-  }
-
-  private void record(FleetlmRelease release, boolean warning, String reason, String text) {
-    String now = clock.instant().toString();
-    var event =
-        new EventBuilder()
-            .withNewMetadata()
-            .withGenerateName(release.getMetadata().getName() + ".")
-            .withNamespace(release.getMetadata().getNamespace())
-            .endMetadata()
-            .withNewInvolvedObject()
-            .withApiVersion(release.getApiVersion())
-            .withKind(release.getKind())
-            .withName(release.getMetadata().getName())
-            .withNamespace(release.getMetadata().getNamespace())
-            .withUid(release.getMetadata().getUid())
-            .endInvolvedObject()
-            .withType(warning ? "Warning" : "Normal")
-            .withReason(reason)
-            .withMessage(text.length() > MAX_MESSAGE ? text.substring(0, MAX_MESSAGE) : text)
-            .withFirstTimestamp(now)
-            .withLastTimestamp(now)
-            .withCount(1)
-            .withNewSource()
-            .withComponent(COMPONENT)
-            .endSource()
-            .withReportingComponent(COMPONENT)
-            .withReportingInstance(COMPONENT)
-            .build();
-    try {
-      client
-          .v1()
-          .events()
-          .inNamespace(release.getMetadata().getNamespace())
-          .resource(event)
-          .create();
-    } catch (KubernetesClientException e) {
-      // An Event is a courtesy; losing one must not fail the reconcile.
-      LOG.warnf(
-          "could not record event on %s: %s", release.getMetadata().getName(), e.getMessage());
+  public static List<ReleaseEvent> between(
+      FleetlmReleaseStatus before, FleetlmReleaseStatus after, List<String> driftCorrected) {
+    FleetlmReleaseStatus old = Objects.requireNonNullElseGet(before, FleetlmReleaseStatus::new);
+    List<ReleaseEvent> events = new ArrayList<>();
+    String verified = after.getVerifiedMigrationId();
+    if (verified != null && !verified.equals(old.getVerifiedMigrationId())) {
+      events.add(
+          ReleaseEvent.normal(
+              "MigrationsVerified",
+              after.getTargetImage()
+                  + ": "
+                  + condition(after, ConditionType.MIGRATIONS_VERIFIED)
+                      .map(ReleaseCondition::getMessage)
+                      .orElse("migrations verified")));
     }
+    if (!driftCorrected.isEmpty()) {
+      events.add(
+          ReleaseEvent.warning(
+              "DriftCorrected",
+              "the Deployment was changed outside the FleetlmRelease and was put back: "
+                  + String.join("; ", driftCorrected)
+                  + ". Change the FleetlmRelease instead."));
+    }
+    boolean wasPaused = condition(old, ConditionType.PAUSED).isPresent();
+    boolean isPaused = condition(after, ConditionType.PAUSED).isPresent();
+    if (wasPaused != isPaused) {
+      events.add(
+          isPaused
+              ? ReleaseEvent.normal("Paused", "spec.paused is true: nothing new starts")
+              : ReleaseEvent.normal("Resumed", "spec.paused is false: the release continues"));
+    }
+    Phase from = old.getPhase();
+    Phase to = after.getPhase();
+    if (to != null && to != from) {
+      ReleaseCondition ready = condition(after, ConditionType.READY).orElseThrow();
+      String message = ready.getMessage() == null ? "" : ready.getMessage();
+      events.add(
+          new ReleaseEvent(
+              to == Phase.Failed,
+              ready.getReason() == null ? to.name() : ready.getReason(),
+              (from == null ? "" : from + " -> ")
+                  + to
+                  + (message.isEmpty() ? "" : ": " + message)));
+    }
+    return events;
+  }
+
+  static Optional<ReleaseCondition> condition(FleetlmReleaseStatus status, String type) {
+    return Objects.requireNonNullElse(status.getConditions(), List.<ReleaseCondition>of()).stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
   }
 }

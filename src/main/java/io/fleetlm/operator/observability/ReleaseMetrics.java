@@ -1,7 +1,12 @@
 package io.fleetlm.operator.observability;
 
 import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
+import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.api.ReleaseOutcome;
+import io.fleetlm.operator.api.ReleaseRecord;
+import io.fleetlm.operator.status.ConditionType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,8 +14,12 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -19,6 +28,16 @@ import java.util.stream.Stream;
  * the operator's cache of FleetlmReleases, so a deleted release disappears from them.
  */
 public class ReleaseMetrics {
+
+  private static final Set<String> JOB_FAILURES = Set.of("MigrationJobFailed", "DeadlineExceeded");
+  private static final Set<String> VERIFICATION_FAILURES =
+      Set.of(
+          "DatabaseUnreachable",
+          "HistoryTableMissing",
+          "FailedMigrationRecorded",
+          "MigrationsMissing",
+          "HistoryEmpty",
+          "MigrationJobDeleted");
 
   private final MeterRegistry registry;
   private final MultiGauge schemaVersions;
@@ -65,6 +84,63 @@ public class ReleaseMetrics {
               }
             });
     schemaVersions.register(rows, true);
+  }
+
+  /**
+   * Counts and times what changed between two statuses of one release, so a failure or a finished
+   * migration is counted once, however often its release is reconciled afterwards.
+   */
+  public void observe(FleetlmReleaseStatus before, FleetlmReleaseStatus after, Instant now) {
+    FleetlmReleaseStatus old = Objects.requireNonNullElseGet(before, FleetlmReleaseStatus::new);
+    if (after.getPhase() == Phase.Failed && old.getPhase() != Phase.Failed) {
+      ReleaseEvents.condition(after, ConditionType.READY)
+          .ifPresent(ready -> failure(ready.getReason()));
+    }
+    if (after.getPhase() == Phase.Ready && old.getPhase() != Phase.Ready) {
+      record(after, after.getVerifiedMigrationId())
+          .map(ReleaseRecord::finishedAt)
+          .filter(Objects::nonNull)
+          .ifPresent(
+              verifiedAt -> rolloutFinished(Duration.between(Instant.parse(verifiedAt), now)));
+    }
+    String target = after.getTargetMigrationId();
+    Optional<ReleaseRecord> was = record(old, target);
+    Optional<ReleaseRecord> is = record(after, target);
+    if (was.map(r -> r.outcome() == ReleaseOutcome.Migrating).orElse(false) && is.isPresent()) {
+      ReleaseRecord finished = is.get();
+      String outcome =
+          switch (finished.outcome()) {
+            case Migrated, Verified -> "succeeded";
+            case Failed -> JOB_FAILURES.contains(finished.reason()) ? "failed" : null;
+            default -> null;
+          };
+      if (outcome != null && finished.startedAt() != null) {
+        migrationFinished(Duration.between(Instant.parse(finished.startedAt()), now), outcome);
+      }
+    }
+    Optional<ReleaseCondition> verifiedBefore =
+        ReleaseEvents.condition(old, ConditionType.MIGRATIONS_VERIFIED);
+    ReleaseEvents.condition(after, ConditionType.MIGRATIONS_VERIFIED)
+        .filter(c -> !"True".equals(c.getStatus()))
+        .filter(c -> VERIFICATION_FAILURES.contains(c.getReason()))
+        .filter(
+            c ->
+                verifiedBefore
+                    .map(
+                        b ->
+                            !Objects.equals(b.getReason(), c.getReason())
+                                || !Objects.equals(b.getMessage(), c.getMessage()))
+                    .orElse(true))
+        .ifPresent(c -> verificationFailure(c.getReason()));
+  }
+
+  private static Optional<ReleaseRecord> record(FleetlmReleaseStatus status, String migrationId) {
+    if (migrationId == null) {
+      return Optional.empty();
+    }
+    return Objects.requireNonNullElse(status.getHistory(), List.<ReleaseRecord>of()).stream()
+        .filter(r -> migrationId.equals(r.migrationId()))
+        .findFirst();
   }
 
   public void failure(String reason) {

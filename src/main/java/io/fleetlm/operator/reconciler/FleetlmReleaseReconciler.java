@@ -3,28 +3,37 @@ package io.fleetlm.operator.reconciler;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.config.OperatorConfig;
 import io.fleetlm.operator.database.SchemaHistoryReader;
+import io.fleetlm.operator.kube.FabricKubernetesPort;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.observability.ReleaseMetrics;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
- * Migrate, verify, then roll out. Each reconcile observes (Jobs and the Deployment through
- * informers, the database by polling), decides the next migration step (pure), acts, and writes the
- * status computed in one place. The Deployment is only ever written for a release whose migrations
- * were verified, and that verification is recorded in the status before the write.
+ * The JOSDK face of the operator: it wires the informers, turns JOSDK's context into an {@link
+ * Observation}, and hands it to {@link ReleaseReconciliation}. Failed reconciles are retried with
+ * backoff for as long as they fail; their cause is written to the status on every attempt.
  */
 @ControllerConfiguration(name = FleetlmReleaseReconciler.NAME)
+@GradualRetry(maxAttempts = -1, initialInterval = 2000, intervalMultiplier = 2, maxInterval = 60000)
 public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
 
   public static final String NAME = "fleetlmrelease";
@@ -32,19 +41,19 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
   private final SchemaHistoryReader historyReader;
   private final ReleaseMetrics metrics;
   private final Clock clock;
-  private final VerificationBackoff backoff;
+  private final OperatorConfig config;
+  private ReleaseReconciliation reconciliation;
 
   @Inject
   public FleetlmReleaseReconciler(
       SchemaHistoryReader historyReader,
       ReleaseMetrics metrics,
       Clock clock,
-      BackoffSettings verificationBackoff) {
+      OperatorConfig config) {
     this.historyReader = historyReader;
     this.metrics = metrics;
     this.clock = clock;
-    this.backoff =
-        new VerificationBackoff(verificationBackoff.initial(), verificationBackoff.max());
+    this.config = config;
   }
 
   @Override
@@ -52,21 +61,62 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
       EventSourceContext<FleetlmRelease> context) {
     metrics.readReleasesFrom(() -> context.getPrimaryCache().list());
     var jobs =
-        InformerEventSourceConfiguration.from(Job.class, FleetlmRelease.class)
-            .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
-            .build();
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, FleetlmRelease.class)
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
+                .build(),
+            context);
     var deployments =
-        InformerEventSourceConfiguration.from(Deployment.class, FleetlmRelease.class)
-            .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
-            .build();
-    return List.of(
-        new InformerEventSource<>(jobs, context), new InformerEventSource<>(deployments, context));
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Deployment.class, FleetlmRelease.class)
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
+                .build(),
+            context);
+    reconciliation =
+        new ReleaseReconciliation(
+            new FabricKubernetesPort(
+                context.getClient(), jobs, deployments, clock, config.instanceName()),
+            historyReader,
+            metrics,
+            config);
+    return List.of(jobs, deployments);
   }
 
   @Override
   public UpdateControl<FleetlmRelease> reconcile(
       FleetlmRelease release, Context<FleetlmRelease> context) {
-    return new ReleaseReconciliation(release, context, historyReader, metrics, clock, backoff)
-        .run();
+    ReleaseReconciliation.Outcome outcome = reconciliation.reconcile(observe(release, context));
+    UpdateControl<FleetlmRelease> control = UpdateControl.noUpdate();
+    return outcome.requeueAfter().isZero()
+        ? control
+        : control.rescheduleAfter(outcome.requeueAfter());
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<FleetlmRelease> updateErrorStatus(
+      FleetlmRelease release, Context<FleetlmRelease> context, Exception e) {
+    int attempt = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(1);
+    ReleaseReconciliation.Outcome outcome =
+        reconciliation.failed(release, e, attempt, clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    ErrorStatusUpdateControl<FleetlmRelease> control = ErrorStatusUpdateControl.noStatusUpdate();
+    return outcome.retry() ? control : control.withNoRetry();
+  }
+
+  private Observation observe(FleetlmRelease release, Context<FleetlmRelease> context) {
+    Map<String, Job> jobsById =
+        context.getSecondaryResources(Job.class).stream()
+            .filter(j -> j.getMetadata().getLabels() != null)
+            .filter(j -> j.getMetadata().getLabels().containsKey(ResourceNames.LABEL_MIGRATION_ID))
+            .collect(
+                Collectors.toMap(
+                    j -> j.getMetadata().getLabels().get(ResourceNames.LABEL_MIGRATION_ID),
+                    Function.identity(),
+                    (a, b) -> a));
+    return new Observation(
+        release,
+        jobsById,
+        context.getSecondaryResource(Deployment.class),
+        // Kubernetes condition times have second precision.
+        clock.instant().truncatedTo(ChronoUnit.SECONDS));
   }
 }

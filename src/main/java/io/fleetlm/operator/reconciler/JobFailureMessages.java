@@ -4,27 +4,22 @@ import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
-/** Finds why a migration Job failed: its pod's termination message, which may be a log tail. */
+/**
+ * Says why a migration Job failed from what its pods left: the termination message (which may be a
+ * log tail). The text is the container's, so callers mask secrets in it before it goes anywhere.
+ */
 final class JobFailureMessages {
 
   private static final int MAX_LENGTH = 2048;
-  // user:password@ in any URL-looking text; migration logs sometimes echo DATABASE_URL.
-  private static final Pattern URL_CREDENTIALS = Pattern.compile("(?<=://)[^/\\s:@]+:[^/\\s@]+@");
 
-  private final KubernetesClient client;
+  private JobFailureMessages() {}
 
-  JobFailureMessages(KubernetesClient client) {
-    this.client = client;
-  }
-
-  String describe(Job job, String jobReason, String jobMessage) {
+  static String describe(Job job, String jobReason, String jobMessage, List<Pod> pods) {
     String summary =
         "migration Job "
             + job.getMetadata().getName()
@@ -32,19 +27,20 @@ final class JobFailureMessages {
             + Objects.requireNonNullElse(jobReason, "Failed")
             + (jobMessage == null ? "" : ": " + jobMessage)
             + ")";
-    return terminationMessage(job)
-        .map(message -> summary + ": " + redact(message))
-        .orElse(summary + "; the pod left no termination message");
+    Optional<String> terminated = terminationMessage(pods);
+    if (terminated.isPresent()) {
+      return summary + ": " + terminated.get();
+    }
+    if (pods.isEmpty()) {
+      return summary
+          + "; its pod was deleted before the migration container ended, so there is no exit"
+          + " code to read. Check the database for a half-applied migration, then change"
+          + " spec.migration.runId to run the migration again";
+    }
+    return summary + "; the pod left no termination message";
   }
 
-  private Optional<String> terminationMessage(Job job) {
-    List<Pod> pods =
-        client
-            .pods()
-            .inNamespace(job.getMetadata().getNamespace())
-            .withLabel("batch.kubernetes.io/job-name", job.getMetadata().getName())
-            .list()
-            .getItems();
+  private static Optional<String> terminationMessage(List<Pod> pods) {
     return pods.stream()
         .flatMap(
             pod ->
@@ -66,9 +62,5 @@ final class JobFailureMessages {
             + (terminated.getReason() == null ? "" : " (" + terminated.getReason() + ")")
             + (message.isEmpty() ? "" : ": " + message);
     return text.length() <= MAX_LENGTH ? text : "…" + text.substring(text.length() - MAX_LENGTH);
-  }
-
-  static String redact(String text) {
-    return URL_CREDENTIALS.matcher(text).replaceAll("***:***@");
   }
 }

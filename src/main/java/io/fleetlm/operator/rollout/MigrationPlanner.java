@@ -20,13 +20,15 @@ public final class MigrationPlanner {
    * @param targetRecord outcome recorded for the target in status.history, if any
    * @param targetJob the target's migration Job, if it exists
    * @param otherRunningJobs names of other releases' migration Jobs that have not finished
+   * @param paused spec.paused: nothing new starts, what runs is still observed
    */
   public static MigrationStep next(
       String targetId,
       String verifiedId,
       Optional<ReleaseOutcome> targetRecord,
       Optional<MigrationJobState> targetJob,
-      List<String> otherRunningJobs) {
+      List<String> otherRunningJobs,
+      boolean paused) {
     if (targetId.equals(verifiedId)) {
       return MigrationStep.of(MigrationStep.Kind.ALREADY_VERIFIED);
     }
@@ -41,9 +43,15 @@ public final class MigrationPlanner {
         case FAILED -> new MigrationStep(MigrationStep.Kind.JOB_FAILED, job.reason());
       };
     }
+    if (targetRecord.filter(o -> o == ReleaseOutcome.Migrating).isPresent()) {
+      return MigrationStep.of(MigrationStep.Kind.VERIFY_AFTER_JOB_LOST);
+    }
     if (targetRecord.isPresent()) {
-      // The Job ran once and is gone (TTL, deleted by hand): the database decides, never a rerun.
+      // The Job ran to its end and is gone (TTL): the database decides, never a rerun.
       return MigrationStep.of(MigrationStep.Kind.VERIFY);
+    }
+    if (paused) {
+      return MigrationStep.of(MigrationStep.Kind.PAUSED);
     }
     if (!otherRunningJobs.isEmpty()) {
       return new MigrationStep(MigrationStep.Kind.AWAIT_SUPERSEDED_JOB, otherRunningJobs.get(0));

@@ -10,6 +10,8 @@ public record MigrationProgress(
   public enum Stage {
     /** Something the user must fix before a migration can start (e.g. a missing Secret). */
     BLOCKED,
+    /** spec.paused, and the target's migration has not started. */
+    PAUSED,
     WAITING_FOR_SUPERSEDED,
     MIGRATING,
     MIGRATION_FAILED,

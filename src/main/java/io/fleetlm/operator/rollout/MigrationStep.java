@@ -10,14 +10,21 @@ public record MigrationStep(Kind kind, String detail) {
     PREVIOUSLY_FAILED,
     /** Another release's migration Job is still running against the same database. */
     AWAIT_SUPERSEDED_JOB,
+    /** The release is paused and its migration has not started: nothing new starts. */
+    PAUSED,
     /** No migration ran for the target yet. */
     CREATE_JOB,
     /** The target's migration Job is running. */
     AWAIT_JOB,
     /** The target's migration Job failed. */
     JOB_FAILED,
-    /** The migration ran (or its Job is gone): ask the database. */
-    VERIFY
+    /** The migration Job succeeded, or finished and is gone: ask the database. */
+    VERIFY,
+    /**
+     * The Job vanished while it was running (deleted by hand): the database decides, and if it
+     * lacks the migrations the deletion, not the database, is the diagnosis.
+     */
+    VERIFY_AFTER_JOB_LOST
   }
 
   static MigrationStep of(Kind kind) {

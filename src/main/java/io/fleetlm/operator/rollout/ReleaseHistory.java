@@ -12,6 +12,7 @@ import java.util.Set;
 /**
  * status.history as the operator's memory: which migration identities ran, and how they ended. It
  * is what keeps a release from migrating twice after its Job is gone (TTL, a person, a restart).
+ * Immutable: each change returns a new history.
  */
 public final class ReleaseHistory {
 
@@ -20,82 +21,71 @@ public final class ReleaseHistory {
   private final List<ReleaseRecord> records;
 
   private ReleaseHistory(List<ReleaseRecord> records) {
-    this.records = records;
+    this.records = List.copyOf(records);
   }
 
-  /** Copies the records, so the caller's (cached) status is never changed. */
   public static ReleaseHistory of(List<ReleaseRecord> records) {
-    List<ReleaseRecord> copies = new ArrayList<>();
-    for (ReleaseRecord record : Objects.requireNonNullElse(records, List.<ReleaseRecord>of())) {
-      copies.add(copy(record));
-    }
-    return new ReleaseHistory(copies);
+    return new ReleaseHistory(Objects.requireNonNullElse(records, List.of()));
   }
 
   public Optional<ReleaseRecord> find(String migrationId) {
-    return records.stream().filter(r -> migrationId.equals(r.getMigrationId())).findFirst();
+    return records.stream().filter(r -> migrationId.equals(r.migrationId())).findFirst();
   }
 
-  public void started(
-      String migrationId, String image, long generation, String jobName, Instant now) {
-    ReleaseRecord record =
-        find(migrationId)
-            .orElseGet(
-                () -> {
-                  ReleaseRecord fresh = new ReleaseRecord();
-                  fresh.setMigrationId(migrationId);
-                  records.add(0, fresh);
-                  return fresh;
-                });
-    record.setImage(image);
-    record.setGeneration(generation);
-    record.setJobName(jobName);
-    record.setStartedAt(now.toString());
-    record.setFinishedAt(null);
-    record.setOutcome(ReleaseOutcome.Migrating);
-    record.setReason(null);
-    record.setMessage(null);
+  /** Records a migration that started; an existing record of that identity starts over. */
+  public ReleaseHistory started(
+      String migrationId, String image, long generation, String jobName, Instant at) {
+    ReleaseRecord fresh =
+        ReleaseRecord.started(migrationId, image, generation, jobName, at.toString());
+    List<ReleaseRecord> next = new ArrayList<>();
+    next.add(fresh);
+    records.stream().filter(r -> !migrationId.equals(r.migrationId())).forEach(next::add);
+    return new ReleaseHistory(next);
   }
 
-  /** Moves a known record to an outcome; finished outcomes get a finishing time. */
-  public void mark(
+  /**
+   * Moves a known record to an outcome; finished outcomes get a finishing time. Unknown identities
+   * and unchanged records leave the history as it is.
+   */
+  public ReleaseHistory mark(
       String migrationId,
       ReleaseOutcome outcome,
       String schemaVersion,
       String reason,
       String message,
       Instant now) {
-    find(migrationId)
-        .ifPresent(
-            record -> {
-              if (record.getOutcome() == outcome && Objects.equals(record.getMessage(), message)) {
-                return;
-              }
-              record.setOutcome(outcome);
-              if (schemaVersion != null) {
-                record.setSchemaVersion(schemaVersion);
-              }
-              record.setReason(reason);
-              record.setMessage(message);
-              boolean finished = outcome != ReleaseOutcome.Migrating;
-              boolean verifiedLater = outcome == ReleaseOutcome.Migrated;
-              record.setFinishedAt(finished && !verifiedLater ? now.toString() : null);
-            });
+    return replace(
+        migrationId,
+        record -> {
+          if (record.outcome() == outcome && Objects.equals(record.message(), message)) {
+            return record;
+          }
+          // Migrated is a waypoint: the release finishes when it is verified.
+          boolean finished =
+              outcome != ReleaseOutcome.Migrating && outcome != ReleaseOutcome.Migrated;
+          return record.at(
+              outcome, schemaVersion, reason, message, finished ? now.toString() : null);
+        });
   }
 
   /** Releases that were still on their way when the spec moved on are superseded. */
-  public void supersedeAllBut(String targetId, long generation, Instant now) {
+  public ReleaseHistory supersedeAllBut(String targetId, long generation, Instant now) {
+    List<ReleaseRecord> next = new ArrayList<>();
     for (ReleaseRecord record : records) {
       boolean inFlight =
-          record.getOutcome() == ReleaseOutcome.Migrating
-              || record.getOutcome() == ReleaseOutcome.Migrated;
-      if (inFlight && !targetId.equals(record.getMigrationId())) {
-        record.setOutcome(ReleaseOutcome.Superseded);
-        record.setFinishedAt(now.toString());
-        record.setReason("Superseded");
-        record.setMessage("superseded by generation " + generation + " before it was verified");
-      }
+          record.outcome() == ReleaseOutcome.Migrating
+              || record.outcome() == ReleaseOutcome.Migrated;
+      next.add(
+          inFlight && !targetId.equals(record.migrationId())
+              ? record.at(
+                  ReleaseOutcome.Superseded,
+                  null,
+                  "Superseded",
+                  "superseded by generation " + generation + " before it was verified",
+                  now.toString())
+              : record);
     }
+    return new ReleaseHistory(next);
   }
 
   /** Newest first, at most {@link #MAX_RECORDS}; the records named in {@code keep} always stay. */
@@ -103,27 +93,21 @@ public final class ReleaseHistory {
     List<ReleaseRecord> bounded = new ArrayList<>();
     int others = 0;
     for (ReleaseRecord record : records) {
-      boolean pinned = keep.contains(record.getMigrationId());
+      boolean pinned = keep.contains(record.migrationId());
       if (pinned || others < MAX_RECORDS - keep.size()) {
         bounded.add(record);
         others += pinned ? 0 : 1;
       }
     }
-    return bounded;
+    return List.copyOf(bounded);
   }
 
-  private static ReleaseRecord copy(ReleaseRecord source) {
-    ReleaseRecord copy = new ReleaseRecord();
-    copy.setMigrationId(source.getMigrationId());
-    copy.setImage(source.getImage());
-    copy.setGeneration(source.getGeneration());
-    copy.setJobName(source.getJobName());
-    copy.setSchemaVersion(source.getSchemaVersion());
-    copy.setStartedAt(source.getStartedAt());
-    copy.setFinishedAt(source.getFinishedAt());
-    copy.setOutcome(source.getOutcome());
-    copy.setReason(source.getReason());
-    copy.setMessage(source.getMessage());
-    return copy;
+  private ReleaseHistory replace(
+      String migrationId, java.util.function.UnaryOperator<ReleaseRecord> change) {
+    List<ReleaseRecord> next = new ArrayList<>();
+    for (ReleaseRecord record : records) {
+      next.add(migrationId.equals(record.migrationId()) ? change.apply(record) : record);
+    }
+    return new ReleaseHistory(next);
   }
 }

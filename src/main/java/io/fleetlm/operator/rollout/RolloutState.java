@@ -1,69 +1,116 @@
 package io.fleetlm.operator.rollout;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fleetlm.operator.kube.ResourceNames;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-/** The app Deployment as observed: what it runs and how far its rollout got. */
+/**
+ * The app Deployment as observed, judged against what the spec wants: which image and release its
+ * pods run, how far its rollout got, and whether every pod skips migrations on boot.
+ *
+ * @param wanted replicas the spec asks for
+ * @param replicas replicas the Deployment itself asks for (someone may have scaled it)
+ * @param observed the Deployment controller has seen the Deployment's current generation
+ * @param migrateOnBootOff the pod template sets MIGRATE_ON_BOOT=false exactly once
+ */
 public record RolloutState(
     boolean exists,
     String image,
     String migrationId,
-    int desired,
+    int wanted,
+    int replicas,
     int updated,
     int ready,
     int available,
     int total,
-    boolean observed) {
+    boolean observed,
+    boolean migrateOnBootOff) {
 
-  public static RolloutState of(Optional<Deployment> deployment) {
+  public static final String MIGRATE_ON_BOOT = "MIGRATE_ON_BOOT";
+
+  public static RolloutState of(Optional<Deployment> deployment, int wanted) {
     if (deployment.isEmpty()) {
-      return new RolloutState(false, null, null, 0, 0, 0, 0, 0, true);
+      return new RolloutState(false, null, null, wanted, 0, 0, 0, 0, 0, true, false);
     }
     Deployment d = deployment.get();
     DeploymentStatus status = Objects.requireNonNullElseGet(d.getStatus(), DeploymentStatus::new);
-    String image = d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
     Map<String, String> podLabels =
         Objects.requireNonNullElse(d.getSpec().getTemplate().getMetadata().getLabels(), Map.of());
     long generation = Objects.requireNonNullElse(d.getMetadata().getGeneration(), 0L);
     boolean observed = Objects.requireNonNullElse(status.getObservedGeneration(), 0L) >= generation;
     return new RolloutState(
         true,
-        image,
+        imageOf(d),
         podLabels.get(ResourceNames.LABEL_MIGRATION_ID),
+        wanted,
         Objects.requireNonNullElse(d.getSpec().getReplicas(), 1),
         orZero(status.getUpdatedReplicas()),
         orZero(status.getReadyReplicas()),
         orZero(status.getAvailableReplicas()),
         orZero(status.getReplicas()),
-        observed);
+        observed,
+        migrateOnBootOff(d));
+  }
+
+  /** Image of the app container, or of the first container if someone renamed it. */
+  public static String imageOf(Deployment deployment) {
+    List<Container> containers = deployment.getSpec().getTemplate().getSpec().getContainers();
+    return containers.stream()
+        .filter(c -> ResourceNames.APP_CONTAINER.equals(c.getName()))
+        .findFirst()
+        .or(() -> containers.stream().findFirst())
+        .map(Container::getImage)
+        .orElse(null);
   }
 
   /**
-   * The Deployment runs the given release, every pod runs its current template and is available,
-   * and no pod of an older template is left.
+   * True only when what Ready claims can be seen on the Deployment: it runs the target release's
+   * image at the replicas the spec asks for, every pod is on the current template and available, no
+   * older pod is left, and no pod migrates on boot.
    */
-  public boolean completeFor(String targetMigrationId) {
+  public boolean completeFor(String targetMigrationId, String targetImage) {
     return exists
         && targetMigrationId.equals(migrationId)
+        && targetImage.equals(image)
+        && migrateOnBootOff
         && observed
-        && updated == desired
-        && available == desired
-        && total == desired;
+        && replicas == wanted
+        && updated == wanted
+        && available == wanted
+        && total == wanted;
   }
 
   public String describe() {
     return updated
         + "/"
-        + desired
+        + wanted
         + " replicas updated, "
         + available
         + " available, "
         + total
         + " in total";
+  }
+
+  private static boolean migrateOnBootOff(Deployment deployment) {
+    List<Container> containers = deployment.getSpec().getTemplate().getSpec().getContainers();
+    return !containers.isEmpty()
+        && containers.stream()
+            .allMatch(
+                c -> {
+                  List<EnvVar> settings =
+                      Objects.requireNonNullElse(c.getEnv(), List.<EnvVar>of()).stream()
+                          .filter(e -> MIGRATE_ON_BOOT.equals(e.getName()))
+                          .toList();
+                  return settings.size() == 1
+                      && "false".equals(settings.get(0).getValue())
+                      && settings.get(0).getValueFrom() == null;
+                });
   }
 
   private static int orZero(Integer value) {

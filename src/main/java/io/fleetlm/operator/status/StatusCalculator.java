@@ -4,7 +4,6 @@ import static io.fleetlm.operator.status.Conditions.FALSE;
 import static io.fleetlm.operator.status.Conditions.TRUE;
 import static io.fleetlm.operator.status.Conditions.UNKNOWN;
 
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
@@ -13,39 +12,41 @@ import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.RolloutState;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** The one place that turns what a reconcile learned into status, conditions and phase. */
+/**
+ * The one place that turns what a reconcile learned into status, conditions and phase. Ready is
+ * True only when the Deployment, as observed, runs the verified target image at the replicas the
+ * spec asks for with MIGRATE_ON_BOOT=false on every pod.
+ */
 public final class StatusCalculator {
 
   private StatusCalculator() {}
 
   public static FleetlmReleaseStatus compute(StatusInputs in) {
-    FleetlmReleaseStatus previous =
-        Objects.requireNonNullElseGet(in.release().getStatus(), FleetlmReleaseStatus::new);
-    long generation = Objects.requireNonNullElse(in.release().getMetadata().getGeneration(), 0L);
+    FleetlmRelease release = in.release();
+    FleetlmReleaseStatus previous = previousOf(release);
+    long generation = generationOf(release);
     MigrationProgress migration = in.migration();
     RolloutState rollout = in.rollout();
+    String targetImage = release.getSpec().getImage();
+    boolean paused = Boolean.TRUE.equals(release.getSpec().getPaused());
     Conditions conditions = new Conditions(previous.getConditions(), generation, in.now());
 
     setMigrationSucceeded(conditions, migration);
     setMigrationsVerified(conditions, migration);
     boolean verified = migration.stage() == Stage.VERIFIED;
-    boolean rolledOut = verified && rollout.completeFor(in.targetMigrationId());
-    String rolloutProgress =
-        in.targetMigrationId().equals(rollout.migrationId())
-            ? rollout.describe()
-            : "rolling out "
-                + in.release().getSpec().getImage()
-                + " to "
-                + Objects.requireNonNullElse(in.release().getSpec().getReplicas(), 1)
-                + " replicas";
+    boolean rolledOut = verified && rollout.completeFor(in.targetMigrationId(), targetImage);
+    boolean stalled = migration.failed();
+    String rolloutProgress = rolloutProgress(rollout, in.targetMigrationId(), targetImage);
     if (rolledOut) {
       conditions.set(
           ConditionType.ROLLED_OUT, TRUE, "RolloutComplete", "Deployment " + rollout.describe());
     } else if (verified) {
-      conditions.set(ConditionType.ROLLED_OUT, FALSE, "RollingOut", rolloutProgress);
+      conditions.set(
+          ConditionType.ROLLED_OUT, FALSE, paused ? "Paused" : "RollingOut", rolloutProgress);
     } else {
       conditions.set(
           ConditionType.ROLLED_OUT,
@@ -57,37 +58,45 @@ public final class StatusCalculator {
                   + " until the new release is verified"
               : "the Deployment is created once the migrations are verified");
     }
-    boolean stalled = migration.failed();
+    String waitingReason = verified ? "RollingOut" : migration.reason();
+    String waitingMessage = verified ? rolloutProgress : migration.message();
+    if (paused && !rolledOut && !stalled) {
+      waitingReason = "Paused";
+      waitingMessage =
+          "spec.paused is true; waiting to be resumed: "
+              + (verified ? rolloutProgress : migration.message());
+    }
     if (rolledOut) {
       conditions.set(
-          ConditionType.READY,
-          TRUE,
-          "Ready",
-          in.release().getSpec().getImage() + " is verified and rolled out");
+          ConditionType.READY, TRUE, "Ready", targetImage + " is verified and rolled out");
     } else {
-      conditions.set(
-          ConditionType.READY,
-          FALSE,
-          verified ? "RollingOut" : migration.reason(),
-          verified ? rolloutProgress : migration.message());
+      conditions.set(ConditionType.READY, FALSE, waitingReason, waitingMessage);
     }
+    boolean reconciling = !rolledOut && !stalled;
     conditions.set(
         ConditionType.RECONCILING,
-        !rolledOut && !stalled ? TRUE : FALSE,
-        !rolledOut && !stalled ? (verified ? "RollingOut" : migration.reason()) : "Idle",
-        !rolledOut && !stalled ? (verified ? rolloutProgress : migration.message()) : "");
+        reconciling ? TRUE : FALSE,
+        reconciling ? waitingReason : "Idle",
+        reconciling ? waitingMessage : "");
     conditions.set(
         ConditionType.STALLED,
         stalled ? TRUE : FALSE,
         stalled ? migration.reason() : "Progressing",
         stalled ? migration.message() : "");
+    if (paused) {
+      conditions.set(
+          ConditionType.PAUSED,
+          TRUE,
+          "Paused",
+          "spec.paused is true: no migration starts and the Deployment is not changed");
+    }
 
     List<ReleaseCondition> list = conditions.list();
     FleetlmReleaseStatus status = new FleetlmReleaseStatus();
     status.setObservedGeneration(generation);
     status.setConditions(list);
     status.setPhase(phaseOf(list, migration));
-    status.setTargetImage(in.release().getSpec().getImage());
+    status.setTargetImage(targetImage);
     status.setCurrentImage(rollout.image());
     status.setTargetMigrationId(in.targetMigrationId());
     status.setVerifiedMigrationId(in.verifiedMigrationId());
@@ -97,42 +106,48 @@ public final class StatusCalculator {
             : previous.getSchemaVersion());
     status.setMigrationJob(in.migrationJob());
     status.setFailureMessage(stalled ? migration.failureMessage() : null);
-    status.setReplicas(rollout.exists() ? rollout.desired() : null);
+    status.setReplicas(rollout.exists() ? rollout.replicas() : null);
     status.setReadyReplicas(rollout.exists() ? rollout.ready() : null);
     status.setUpdatedReplicas(rollout.exists() ? rollout.updated() : null);
-    status.setWarnings(List.copyOf(in.warnings()));
+    status.setWarnings(SpecWarnings.of(release.getSpec()));
     status.setHistory(in.history());
     return status;
   }
 
   /**
-   * A paused release keeps what it last reported, says that it is paused, and stops reconciling.
+   * A reconcile that failed with an exception. The rest of the status stays as last computed; the
+   * kstatus conditions say what went wrong, and Stalled only once retrying has not helped.
    */
-  public static FleetlmReleaseStatus paused(FleetlmRelease release, Instant now) {
-    FleetlmReleaseStatus previous =
-        Objects.requireNonNullElseGet(release.getStatus(), FleetlmReleaseStatus::new);
-    long generation = Objects.requireNonNullElse(release.getMetadata().getGeneration(), 0L);
+  public static FleetlmReleaseStatus error(
+      FleetlmRelease release, String reason, String message, boolean stalled, Instant now) {
+    FleetlmReleaseStatus previous = previousOf(release);
+    long generation = generationOf(release);
     Conditions conditions = new Conditions(previous.getConditions(), generation, now);
+    List<String> own =
+        List.of(ConditionType.READY, ConditionType.RECONCILING, ConditionType.STALLED);
     for (ReleaseCondition kept : previous.getConditions()) {
-      String type = kept.getType();
-      if (!type.equals(ConditionType.RECONCILING) && !type.equals(ConditionType.PAUSED)) {
-        conditions.set(type, kept.getStatus(), kept.getReason(), kept.getMessage());
+      if (!own.contains(kept.getType())) {
+        conditions.set(kept.getType(), kept.getStatus(), kept.getReason(), kept.getMessage());
       }
     }
+    conditions.set(ConditionType.READY, FALSE, reason, message);
     conditions.set(
-        ConditionType.RECONCILING, FALSE, "Paused", "spec.paused is true; nothing is reconciled");
+        ConditionType.RECONCILING,
+        stalled ? FALSE : TRUE,
+        stalled ? "Idle" : reason,
+        stalled ? "" : "retrying: " + message);
     conditions.set(
-        ConditionType.PAUSED,
-        TRUE,
-        "Paused",
-        "spec.paused is true: no migration starts and the Deployment is not changed");
-    FleetlmReleaseStatus status = Serialization.clone(previous);
+        ConditionType.STALLED,
+        stalled ? TRUE : FALSE,
+        stalled ? reason : "Progressing",
+        stalled ? message : "");
+    FleetlmReleaseStatus status = copyOf(previous);
     status.setObservedGeneration(generation);
     status.setConditions(conditions.list());
+    status.setPhase(
+        stalled ? Phase.Failed : Objects.requireNonNullElse(previous.getPhase(), Phase.Pending));
     status.setTargetImage(release.getSpec().getImage());
-    if (status.getPhase() == null) {
-      status.setPhase(Phase.Pending);
-    }
+    status.setFailureMessage(stalled ? message : previous.getFailureMessage());
     return status;
   }
 
@@ -155,10 +170,37 @@ public final class StatusCalculator {
         : Phase.Pending;
   }
 
+  /** Says which of Ready's requirements the Deployment does not meet yet. */
+  private static String rolloutProgress(
+      RolloutState rollout, String targetMigrationId, String targetImage) {
+    if (!rollout.exists()) {
+      return "creating the Deployment for " + targetImage;
+    }
+    List<String> pending = new ArrayList<>();
+    if (!targetImage.equals(rollout.image()) || !targetMigrationId.equals(rollout.migrationId())) {
+      pending.add("the Deployment runs " + rollout.image() + ", not " + targetImage);
+    }
+    if (rollout.replicas() != rollout.wanted()) {
+      pending.add(
+          "the Deployment asks for "
+              + rollout.replicas()
+              + " replicas, the spec for "
+              + rollout.wanted());
+    }
+    if (!rollout.migrateOnBootOff()) {
+      pending.add("the pod template does not set MIGRATE_ON_BOOT=false");
+    }
+    if (!rollout.observed()) {
+      pending.add("the Deployment controller has not seen the latest change yet");
+    }
+    pending.add(rollout.describe());
+    return String.join("; ", pending);
+  }
+
   private static void setMigrationSucceeded(Conditions conditions, MigrationProgress migration) {
     String type = ConditionType.MIGRATION_SUCCEEDED;
     switch (migration.stage()) {
-      case BLOCKED, WAITING_FOR_SUPERSEDED, MIGRATING ->
+      case BLOCKED, PAUSED, WAITING_FOR_SUPERSEDED, MIGRATING ->
           conditions.set(type, UNKNOWN, migration.reason(), migration.message());
       case MIGRATION_FAILED -> conditions.set(type, FALSE, migration.reason(), migration.message());
       case VERIFYING, VERIFICATION_FAILED, VERIFIED ->
@@ -169,7 +211,7 @@ public final class StatusCalculator {
   private static void setMigrationsVerified(Conditions conditions, MigrationProgress migration) {
     String type = ConditionType.MIGRATIONS_VERIFIED;
     switch (migration.stage()) {
-      case BLOCKED, WAITING_FOR_SUPERSEDED, MIGRATING ->
+      case BLOCKED, PAUSED, WAITING_FOR_SUPERSEDED, MIGRATING ->
           conditions.set(type, UNKNOWN, "AwaitingMigration", "verification follows the migration");
       case MIGRATION_FAILED ->
           conditions.set(type, FALSE, "MigrationFailed", "the migration did not complete");
@@ -182,5 +224,17 @@ public final class StatusCalculator {
               migration.reason(),
               migration.message());
     }
+  }
+
+  private static FleetlmReleaseStatus previousOf(FleetlmRelease release) {
+    return Objects.requireNonNullElseGet(release.getStatus(), FleetlmReleaseStatus::new);
+  }
+
+  private static long generationOf(FleetlmRelease release) {
+    return Objects.requireNonNullElse(release.getMetadata().getGeneration(), 0L);
+  }
+
+  private static FleetlmReleaseStatus copyOf(FleetlmReleaseStatus status) {
+    return io.fabric8.kubernetes.client.utils.Serialization.clone(status);
   }
 }

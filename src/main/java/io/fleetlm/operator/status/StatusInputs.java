@@ -7,7 +7,11 @@ import io.fleetlm.operator.rollout.RolloutState;
 import java.time.Instant;
 import java.util.List;
 
-/** Everything one reconcile learned, from which the status is computed. */
+/**
+ * Everything one reconcile learned, from which the status is computed.
+ *
+ * @param rollout the Deployment as it stands after this reconcile's writes, judged against the spec
+ */
 public record StatusInputs(
     FleetlmRelease release,
     String targetMigrationId,
@@ -16,5 +20,4 @@ public record StatusInputs(
     MigrationProgress migration,
     RolloutState rollout,
     List<ReleaseRecord> history,
-    List<String> warnings,
     Instant now) {}

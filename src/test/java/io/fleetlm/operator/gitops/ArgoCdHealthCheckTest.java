@@ -8,20 +8,15 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.luaj.vm2.Globals;
-import org.luaj.vm2.LuaTable;
-import org.luaj.vm2.LuaValue;
-import org.luaj.vm2.lib.jse.JsePlatform;
 
-/** Runs the Argo CD health check in a Lua interpreter against status fixtures. */
+/** The Argo CD health check against status fixtures, in a Lua interpreter. */
 class ArgoCdHealthCheckTest {
 
-  private static final Path SCRIPT = Path.of("examples", "argocd", "fleetlmrelease-health.lua");
+  private static final Path SCRIPT = ArgoCdHealth.SCRIPT;
   private static final Path FIXTURES = Path.of("src", "test", "resources", "argocd");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -33,13 +28,12 @@ class ArgoCdHealthCheckTest {
   @MethodSource("fixtures")
   void reportsTheExpectedHealth(Path fixture) throws IOException {
     JsonNode document = YAML.readTree(fixture.toFile());
-    LuaValue health = run(document.get("object"));
+    ArgoCdHealth.Health health = ArgoCdHealth.of(document.get("object"));
 
-    assertThat(health.get("status").tojstring())
+    assertThat(health.status())
         .as(fixture.getFileName().toString())
         .isEqualTo(document.get("expected").get("status").asText());
-    assertThat(health.get("message").tojstring())
-        .contains(document.get("expected").get("message").asText());
+    assertThat(health.message()).contains(document.get("expected").get("message").asText());
   }
 
   @Test
@@ -62,39 +56,5 @@ class ArgoCdHealthCheckTest {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static LuaValue run(JsonNode object) throws IOException {
-    Globals globals = JsePlatform.standardGlobals();
-    globals.set("obj", toLua(object));
-    return globals.load(Files.readString(SCRIPT), "health.lua").call();
-  }
-
-  private static LuaValue toLua(JsonNode node) {
-    if (node == null || node.isNull()) {
-      return LuaValue.NIL;
-    }
-    if (node.isObject()) {
-      LuaTable table = new LuaTable();
-      for (Map.Entry<String, JsonNode> field :
-          (Iterable<Map.Entry<String, JsonNode>>) node::fields) {
-        table.set(field.getKey(), toLua(field.getValue()));
-      }
-      return table;
-    }
-    if (node.isArray()) {
-      LuaTable table = new LuaTable();
-      for (int i = 0; i < node.size(); i++) {
-        table.set(i + 1, toLua(node.get(i)));
-      }
-      return table;
-    }
-    if (node.isBoolean()) {
-      return LuaValue.valueOf(node.asBoolean());
-    }
-    if (node.isNumber()) {
-      return LuaValue.valueOf(node.asDouble());
-    }
-    return LuaValue.valueOf(node.asText());
   }
 }

@@ -149,7 +149,85 @@ class CrdValidationIT {
     release.setStatus(new io.fleetlm.operator.api.FleetlmReleaseStatus());
     release.getStatus().setSchemaVersion("999");
     FleetlmRelease created = client.resource(release).create();
-    assertThat(created.getStatus()).isNull();
+    assertThat(created.getStatus().getSchemaVersion()).isNull();
+    assertThat(created.getStatus().getObservedGeneration())
+        .as("the status default: kstatus reads a release nobody reconciled as InProgress")
+        .isZero();
+  }
+
+  @Test
+  void imageReferencesFollowTheOciGrammar() {
+    for (String bad :
+        List.of(
+            "ghcr.io/Acme/fleetlm:1.0.0",
+            "fleetlm:1.0.0 ",
+            "fleetlm::1",
+            "fleetlm:-bad",
+            "fleetlm@sha256:xyz",
+            "-fleetlm:1")) {
+      assertRejected(r -> r.getSpec().setImage(bad), "spec.image");
+    }
+    for (String good :
+        List.of(
+            "fleetlm",
+            "fleetlm:1.0.0",
+            "localhost:5000/acme/fleetlm:v1_rc.2",
+            "ghcr.io/acme/fleet-lm__x/app@sha256:" + "a".repeat(64),
+            "ghcr.io/acme/fleetlm:1.0.0@sha256:" + "0123456789abcdef".repeat(4))) {
+      FleetlmRelease release = valid("image-" + Math.abs(good.hashCode() % 100000));
+      release.getSpec().setImage(good);
+      assertThat(client.resource(release).dryRun().create().getSpec().getImage()).isEqualTo(good);
+    }
+  }
+
+  @Test
+  void resourceQuantitiesAreKubernetesQuantitiesAndRequestsStayWithinLimits() {
+    assertRejected(
+        r -> r.getSpec().setResources(resources(Map.of("cpu", "lots"), Map.of())),
+        "spec.resources.requests.cpu");
+    assertRejected(
+        r -> r.getSpec().setResources(resources(Map.of("cpu", "2"), Map.of("cpu", "500m"))),
+        "a resource request must not exceed its limit");
+    FleetlmRelease fine = valid("quantities");
+    fine.getSpec()
+        .setResources(
+            resources(
+                Map.of("cpu", "250m", "memory", "0.5Gi"), Map.of("cpu", "1", "memory", "1Gi")));
+    assertThat(client.resource(fine).dryRun().create().getSpec().getResources()).isNotNull();
+  }
+
+  @Test
+  void podLabelsMustBeValidLabels() {
+    assertRejected(
+        r -> r.getSpec().setPodLabels(Map.of("team", "has spaces")), "spec.podLabels.team");
+    assertRejected(
+        r -> r.getSpec().setPodLabels(Map.of("bad key!", "x")), "label keys are an optional");
+    FleetlmRelease fine = valid("labels");
+    fine.getSpec().setPodLabels(Map.of("example.com/team", "chat-1", "tier", ""));
+    assertThat(client.resource(fine).dryRun().create().getSpec().getPodLabels()).hasSize(2);
+  }
+
+  @Test
+  void ectoVersionsMustFitABigint() {
+    assertRejected(
+        r -> r.getSpec().getMigration().setExpectedVersion("9223372036854775808"),
+        "fits schema_migrations.version");
+    assertRejected(
+        r -> r.getSpec().getMigration().setRequiredVersions(List.of("99999999999999999999")),
+        "that fit a bigint");
+    FleetlmRelease max = valid("bigint");
+    max.getSpec().getMigration().setExpectedVersion("9223372036854775807");
+    assertThat(client.resource(max).dryRun().create()).isNotNull();
+  }
+
+  private static io.fabric8.kubernetes.api.model.ResourceRequirements resources(
+      Map<String, String> requests, Map<String, String> limits) {
+    var builder = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder();
+    requests.forEach(
+        (k, v) -> builder.addToRequests(k, new io.fabric8.kubernetes.api.model.Quantity(v)));
+    limits.forEach(
+        (k, v) -> builder.addToLimits(k, new io.fabric8.kubernetes.api.model.Quantity(v)));
+    return builder.build();
   }
 
   private void assertRejected(Consumer<FleetlmRelease> breakIt, String message) {

@@ -131,7 +131,7 @@ class FleetlmReleaseIT {
     assertThat(ready.getStatus().getSchemaVersion()).isEqualTo("1002");
     await().atMost(TIMEOUT).until(() -> appPods().stream().allMatch(p -> V2.equals(imageOf(p))));
     assertThat(ready.getStatus().getHistory())
-        .extracting(ReleaseRecord::getImage, ReleaseRecord::getOutcome)
+        .extracting(ReleaseRecord::image, ReleaseRecord::outcome)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(V2, ReleaseOutcome.Verified),
             org.assertj.core.groups.Tuple.tuple(V1, ReleaseOutcome.Verified));
@@ -231,7 +231,7 @@ class FleetlmReleaseIT {
     FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
     assertThat(ready.getStatus().getCurrentImage()).isEqualTo(V2);
     assertThat(ready.getStatus().getHistory())
-        .extracting(ReleaseRecord::getImage, ReleaseRecord::getOutcome)
+        .extracting(ReleaseRecord::image, ReleaseRecord::outcome)
         .contains(org.assertj.core.groups.Tuple.tuple(V1, ReleaseOutcome.Superseded));
     assertThat(watcher.appPodImages()).containsOnly(V2);
   }

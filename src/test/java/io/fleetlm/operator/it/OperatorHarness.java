@@ -1,9 +1,10 @@
 package io.fleetlm.operator.it;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fleetlm.operator.config.OperatorConfig;
+import io.fleetlm.operator.config.ProductionConfig;
 import io.fleetlm.operator.database.JdbcSchemaHistoryReader;
 import io.fleetlm.operator.observability.ReleaseMetrics;
-import io.fleetlm.operator.reconciler.BackoffSettings;
 import io.fleetlm.operator.reconciler.FleetlmReleaseReconciler;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -11,8 +12,9 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * The operator, run in the test JVM against the test cluster and watching one namespace. It can be
- * stopped and started again, the way a pod restart would, to show that it converges.
+ * The operator, run in the test JVM against the test cluster and watching one namespace, with the
+ * production configuration (OperatorConfig's defaults) and retry (the reconciler's @GradualRetry).
+ * It can be stopped and started again, the way a pod restart would, to show that it converges.
  */
 public final class OperatorHarness implements AutoCloseable {
 
@@ -28,12 +30,13 @@ public final class OperatorHarness implements AutoCloseable {
 
   public OperatorHarness start() {
     registry = new SimpleMeterRegistry();
+    OperatorConfig config = ProductionConfig.defaults();
     var reconciler =
         new FleetlmReleaseReconciler(
-            new JdbcSchemaHistoryReader(Duration.ofSeconds(2)),
+            new JdbcSchemaHistoryReader(config.databaseTimeout()),
             new ReleaseMetrics(registry),
             Clock.systemUTC(),
-            new BackoffSettings(Duration.ofMillis(500), Duration.ofSeconds(2)));
+            config);
     operator =
         new Operator(
             o ->

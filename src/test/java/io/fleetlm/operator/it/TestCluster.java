@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -48,6 +49,18 @@ public final class TestCluster {
   public static synchronized Path kubeconfig() {
     client();
     return kubeconfigPath;
+  }
+
+  /**
+   * The API server's audit log of ServiceAccount requests, when the tests run on the local cluster
+   * (hack/cluster/cluster.sh writes it); empty on any other cluster.
+   */
+  public static Optional<Path> auditLog() {
+    Path local = Path.of("target", "cluster", "kubeconfig").toAbsolutePath();
+    Path log =
+        Path.of("target", "cluster", "kwok", "clusters", "fleetlm", "logs", "audit.log")
+            .toAbsolutePath();
+    return kubeconfig().equals(local) && Files.exists(log) ? Optional.of(log) : Optional.empty();
   }
 
   private static Path startLocalCluster() {

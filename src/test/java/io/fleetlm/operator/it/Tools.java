@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the command-line tools built by hack/tools/build.sh (helm, kubectl) from a test. */
+/**
+ * Runs the command-line tools built by hack/tools/build.sh (helm, kubectl, kstatus) from a test.
+ */
 public final class Tools {
 
   private Tools() {}
@@ -17,6 +19,11 @@ public final class Tools {
   public record Result(int exitCode, String output) {}
 
   public static Result run(Map<String, String> env, String... command) {
+    return runWithInput(env, "", command);
+  }
+
+  /** Runs the command with the given text on its standard input. */
+  public static Result runWithInput(Map<String, String> env, String input, String... command) {
     List<String> argv = new ArrayList<>(List.of(command));
     argv.set(0, locate(command[0]));
     try {
@@ -25,6 +32,9 @@ public final class Tools {
           new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().putAll(env);
       Process process = builder.start();
+      try (var stdin = process.getOutputStream()) {
+        stdin.write(input.getBytes(StandardCharsets.UTF_8));
+      }
       if (!process.waitFor(3, TimeUnit.MINUTES)) {
         process.destroyForcibly();
         throw new IllegalStateException(String.join(" ", argv) + " did not finish in 3 minutes");
@@ -61,9 +71,9 @@ public final class Tools {
     return toolsBin;
   }
 
-  /** System tools (bash, java) from the PATH; helm and kubectl from the tool cache. */
+  /** System tools (bash, java) from the PATH; helm, kubectl and kstatus from the tool cache. */
   static String locate(String tool) {
-    if (tool.equals("helm") || tool.equals("kubectl")) {
+    if (tool.equals("helm") || tool.equals("kubectl") || tool.equals("kstatus")) {
       try {
         return Path.of(toolsBin(), tool).toString();
       } catch (IOException e) {

@@ -5,8 +5,10 @@ import static io.fleetlm.operator.rollout.MigrationStep.Kind.AWAIT_JOB;
 import static io.fleetlm.operator.rollout.MigrationStep.Kind.AWAIT_SUPERSEDED_JOB;
 import static io.fleetlm.operator.rollout.MigrationStep.Kind.CREATE_JOB;
 import static io.fleetlm.operator.rollout.MigrationStep.Kind.JOB_FAILED;
+import static io.fleetlm.operator.rollout.MigrationStep.Kind.PAUSED;
 import static io.fleetlm.operator.rollout.MigrationStep.Kind.PREVIOUSLY_FAILED;
 import static io.fleetlm.operator.rollout.MigrationStep.Kind.VERIFY;
+import static io.fleetlm.operator.rollout.MigrationStep.Kind.VERIFY_AFTER_JOB_LOST;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fleetlm.operator.api.ReleaseOutcome;
@@ -38,7 +40,7 @@ class MigrationPlannerTest {
   @Test
   void newReleaseWaitsWhileAnotherReleasesJobRuns() {
     MigrationStep step =
-        MigrationPlanner.next(TARGET, "old", NO_RECORD, NO_JOB, List.of("chat-migrate-old"));
+        MigrationPlanner.next(TARGET, "old", NO_RECORD, NO_JOB, List.of("chat-migrate-old"), false);
     assertThat(step.kind()).isEqualTo(AWAIT_SUPERSEDED_JOB);
     assertThat(step.detail()).isEqualTo("chat-migrate-old");
   }
@@ -58,17 +60,37 @@ class MigrationPlannerTest {
             null,
             NO_RECORD,
             Optional.of(new MigrationJobState(Kind.FAILED, "DeadlineExceeded", "too long")),
-            List.of());
+            List.of(),
+            false);
     assertThat(step.detail()).isEqualTo("DeadlineExceeded");
   }
 
   @ParameterizedTest
   @EnumSource(
       value = ReleaseOutcome.class,
-      names = {"Migrating", "Migrated", "Verified", "Superseded"})
+      names = {"Migrated", "Verified", "Superseded"})
   void recordedReleaseWhoseJobIsGoneIsVerifiedNeverMigratedAgain(ReleaseOutcome outcome) {
     assertThat(next("old", Optional.of(outcome), NO_JOB, List.of())).isEqualTo(VERIFY);
     assertThat(next("old", Optional.of(outcome), NO_JOB, List.of("other"))).isEqualTo(VERIFY);
+    assertThat(next("old", Optional.of(outcome), NO_JOB, List.of(), true)).isEqualTo(VERIFY);
+  }
+
+  @Test
+  void aJobThatVanishedWhileRunningIsJudgedByTheDatabaseNeverRerun() {
+    Optional<ReleaseOutcome> running = Optional.of(ReleaseOutcome.Migrating);
+    assertThat(next("old", running, NO_JOB, List.of())).isEqualTo(VERIFY_AFTER_JOB_LOST);
+    assertThat(next("old", running, NO_JOB, List.of("other"), true))
+        .isEqualTo(VERIFY_AFTER_JOB_LOST);
+  }
+
+  @Test
+  void pausedStartsNothingNewButKeepsWatchingWhatRuns() {
+    assertThat(next("old", NO_RECORD, NO_JOB, List.of(), true)).isEqualTo(PAUSED);
+    assertThat(next("old", NO_RECORD, NO_JOB, List.of("other"), true)).isEqualTo(PAUSED);
+    assertThat(next("old", NO_RECORD, job(Kind.RUNNING), List.of(), true)).isEqualTo(AWAIT_JOB);
+    assertThat(next("old", NO_RECORD, job(Kind.SUCCEEDED), List.of(), true)).isEqualTo(VERIFY);
+    assertThat(next("old", NO_RECORD, job(Kind.FAILED), List.of(), true)).isEqualTo(JOB_FAILED);
+    assertThat(next(TARGET, NO_RECORD, NO_JOB, List.of(), true)).isEqualTo(ALREADY_VERIFIED);
   }
 
   @Test
@@ -89,7 +111,16 @@ class MigrationPlannerTest {
       Optional<ReleaseOutcome> record,
       Optional<MigrationJobState> job,
       List<String> others) {
-    return MigrationPlanner.next(TARGET, verifiedId, record, job, others).kind();
+    return next(verifiedId, record, job, others, false);
+  }
+
+  private static MigrationStep.Kind next(
+      String verifiedId,
+      Optional<ReleaseOutcome> record,
+      Optional<MigrationJobState> job,
+      List<String> others,
+      boolean paused) {
+    return MigrationPlanner.next(TARGET, verifiedId, record, job, others, paused).kind();
   }
 
   private static Optional<MigrationJobState> job(Kind kind) {

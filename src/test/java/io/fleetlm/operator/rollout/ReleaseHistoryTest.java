@@ -17,37 +17,63 @@ class ReleaseHistoryTest {
   void newestFirstAndBoundedButPinnedRecordsStay() {
     ReleaseHistory history = ReleaseHistory.of(List.of());
     for (int i = 0; i < 15; i++) {
-      history.started("id" + i, "img:" + i, i, "job" + i, NOW.plusSeconds(i));
+      history = history.started("id" + i, "img:" + i, i, "job" + i, NOW.plusSeconds(i));
     }
     List<ReleaseRecord> kept = history.records(Set.of("id14", "id0"));
     assertThat(kept).hasSize(ReleaseHistory.MAX_RECORDS);
-    assertThat(kept.get(0).getMigrationId()).isEqualTo("id14");
-    assertThat(kept).extracting(ReleaseRecord::getMigrationId).contains("id0");
+    assertThat(kept.get(0).migrationId()).isEqualTo("id14");
+    assertThat(kept).extracting(ReleaseRecord::migrationId).contains("id0");
   }
 
   @Test
   void inFlightReleasesAreSupersededFinishedOnesAreNot() {
-    ReleaseHistory history = ReleaseHistory.of(List.of());
-    history.started("done", "img:1", 1, "j1", NOW);
-    history.mark("done", ReleaseOutcome.Verified, "1", "Verified", "ok", NOW);
-    history.started("running", "img:2", 2, "j2", NOW);
-    history.started("target", "img:3", 3, "j3", NOW);
+    ReleaseHistory history =
+        ReleaseHistory.of(List.of())
+            .started("done", "img:1", 1, "j1", NOW)
+            .mark("done", ReleaseOutcome.Verified, "1", "Verified", "ok", NOW)
+            .started("running", "img:2", 2, "j2", NOW)
+            .started("target", "img:3", 3, "j3", NOW)
+            .supersedeAllBut("target", 3, NOW);
 
-    history.supersedeAllBut("target", 3, NOW);
-
-    assertThat(history.find("done").orElseThrow().getOutcome()).isEqualTo(ReleaseOutcome.Verified);
-    assertThat(history.find("running").orElseThrow().getOutcome())
+    assertThat(history.find("done").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Verified);
+    assertThat(history.find("running").orElseThrow().outcome())
         .isEqualTo(ReleaseOutcome.Superseded);
-    assertThat(history.find("target").orElseThrow().getOutcome())
-        .isEqualTo(ReleaseOutcome.Migrating);
+    assertThat(history.find("target").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Migrating);
   }
 
   @Test
-  void neverChangesTheRecordsItWasGiven() {
-    ReleaseRecord cached = new ReleaseRecord();
-    cached.setMigrationId("a");
-    cached.setOutcome(ReleaseOutcome.Migrating);
-    ReleaseHistory.of(List.of(cached)).mark("a", ReleaseOutcome.Failed, null, "X", "m", NOW);
-    assertThat(cached.getOutcome()).isEqualTo(ReleaseOutcome.Migrating);
+  void changesMakeANewHistoryAndLeaveTheOldOneAsItWas() {
+    ReleaseHistory cached =
+        ReleaseHistory.of(List.of(ReleaseRecord.started("a", "img:1", 1, "j", NOW.toString())));
+    ReleaseHistory failed = cached.mark("a", ReleaseOutcome.Failed, null, "X", "m", NOW);
+    assertThat(cached.find("a").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Migrating);
+    assertThat(failed.find("a").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Failed);
+    assertThat(failed.find("a").orElseThrow().finishedAt()).isEqualTo(NOW.toString());
+  }
+
+  @Test
+  void aMarkKeepsEveryOtherFieldOfTheRecord() {
+    ReleaseHistory history =
+        ReleaseHistory.of(List.of())
+            .started("a", "img:1", 4, "job-a", NOW)
+            .mark("a", ReleaseOutcome.Verified, "1001", "Verified", "ok", NOW.plusSeconds(5))
+            .mark("a", ReleaseOutcome.Failed, null, "Later", "m", NOW.plusSeconds(9));
+    ReleaseRecord record = history.find("a").orElseThrow();
+    assertThat(record.image()).isEqualTo("img:1");
+    assertThat(record.generation()).isEqualTo(4L);
+    assertThat(record.jobName()).isEqualTo("job-a");
+    assertThat(record.startedAt()).isEqualTo(NOW.toString());
+    assertThat(record.schemaVersion())
+        .as("a null version keeps the recorded one")
+        .isEqualTo("1001");
+  }
+
+  @Test
+  void migratedIsAWaypointWithoutAFinishingTime() {
+    ReleaseHistory history =
+        ReleaseHistory.of(List.of())
+            .started("a", "img:1", 1, "j", NOW)
+            .mark("a", ReleaseOutcome.Migrated, null, null, null, NOW.plusSeconds(3));
+    assertThat(history.find("a").orElseThrow().finishedAt()).isNull();
   }
 }

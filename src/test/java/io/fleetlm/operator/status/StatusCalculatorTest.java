@@ -19,19 +19,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 class StatusCalculatorTest {
 
   private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
-  private static final RolloutState NONE = RolloutState.of(java.util.Optional.empty());
+  private static final RolloutState NONE = RolloutState.of(java.util.Optional.empty(), 3);
   private static final RolloutState DONE =
-      new RolloutState(true, "fleetlm:1", "target", 3, 3, 3, 3, 3, true);
+      new RolloutState(true, "fleetlm:1", "target", 3, 3, 3, 3, 3, 3, true, true);
   private static final RolloutState OLD_DONE =
-      new RolloutState(true, "fleetlm:0", "previous", 3, 3, 3, 3, 3, true);
+      new RolloutState(true, "fleetlm:0", "previous", 3, 3, 3, 3, 3, 3, true, true);
   private static final RolloutState HALF =
-      new RolloutState(true, "fleetlm:1", "target", 3, 1, 2, 2, 4, true);
+      new RolloutState(true, "fleetlm:1", "target", 3, 3, 1, 2, 2, 4, true, true);
 
   private final FleetlmRelease release = ReleaseFixture.release("chat", "fleetlm:1");
 
   @ParameterizedTest
   @CsvSource({
     "BLOCKED, Failed",
+    "PAUSED, Pending",
     "WAITING_FOR_SUPERSEDED, Migrating",
     "MIGRATING, Migrating",
     "MIGRATION_FAILED, Failed",
@@ -58,6 +59,66 @@ class StatusCalculatorTest {
     FleetlmReleaseStatus status = compute(Stage.VERIFIED, OLD_DONE);
     assertThat(status.getPhase()).isEqualTo(Phase.RollingOut);
     assertThat(status(status, ConditionType.ROLLED_OUT)).isEqualTo("False");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    // what an edit of the Deployment changed: image, replicas, MIGRATE_ON_BOOT, generation seen
+    "fleetlm:9, 3, true, true",
+    "fleetlm:1, 0, true, true",
+    "fleetlm:1, 3, false, true",
+    "fleetlm:1, 3, true, false",
+  })
+  void readyNeedsTheDeploymentToDoWhatTheSpecSays(
+      String image, int replicas, boolean migrateOnBootOff, boolean observed) {
+    RolloutState edited =
+        new RolloutState(
+            true, image, "target", 3, replicas, 3, 3, 3, 3, observed, migrateOnBootOff);
+    FleetlmReleaseStatus status = compute(Stage.VERIFIED, edited);
+    assertThat(status(status, ConditionType.READY)).isEqualTo("False");
+    assertThat(status(status, ConditionType.RECONCILING)).isEqualTo("True");
+    assertThat(status.getPhase()).isEqualTo(Phase.RollingOut);
+  }
+
+  @Test
+  void pausedWithAChangePendingIsNotReadyAndStillReconcilingForKstatus() {
+    release.getSpec().setPaused(true);
+    FleetlmReleaseStatus status = compute(Stage.PAUSED, OLD_DONE);
+    assertThat(status(status, ConditionType.READY)).isEqualTo("False");
+    assertThat(condition(status, ConditionType.READY).getReason()).isEqualTo("Paused");
+    assertThat(status(status, ConditionType.RECONCILING)).isEqualTo("True");
+    assertThat(status(status, ConditionType.STALLED)).isEqualTo("False");
+    assertThat(status(status, ConditionType.PAUSED)).isEqualTo("True");
+  }
+
+  @Test
+  void pausedWithNothingPendingStaysReady() {
+    release.getSpec().setPaused(true);
+    FleetlmReleaseStatus status = compute(Stage.VERIFIED, DONE);
+    assertThat(status(status, ConditionType.READY)).isEqualTo("True");
+    assertThat(status(status, ConditionType.RECONCILING)).isEqualTo("False");
+    assertThat(status(status, ConditionType.PAUSED)).isEqualTo("True");
+  }
+
+  @Test
+  void anErrorSaysWhyAndStallsOnlyWhenAskedTo() {
+    release.setStatus(compute(Stage.VERIFIED, DONE));
+    FleetlmReleaseStatus retrying =
+        StatusCalculator.error(release, "ReconcileError", "boom", false, T0.plusSeconds(5));
+    assertThat(status(retrying, ConditionType.READY)).isEqualTo("False");
+    assertThat(status(retrying, ConditionType.RECONCILING)).isEqualTo("True");
+    assertThat(status(retrying, ConditionType.STALLED)).isEqualTo("False");
+    assertThat(status(retrying, ConditionType.MIGRATIONS_VERIFIED)).isEqualTo("True");
+    assertThat(retrying.getVerifiedMigrationId())
+        .isEqualTo(release.getStatus().getVerifiedMigrationId());
+
+    FleetlmReleaseStatus stalled =
+        StatusCalculator.error(release, "InvalidPodTemplate", "refused", true, T0.plusSeconds(5));
+    assertThat(status(stalled, ConditionType.STALLED)).isEqualTo("True");
+    assertThat(condition(stalled, ConditionType.STALLED).getReason())
+        .isEqualTo("InvalidPodTemplate");
+    assertThat(stalled.getPhase()).isEqualTo(Phase.Failed);
+    assertThat(stalled.getFailureMessage()).isEqualTo("refused");
   }
 
   @Test
@@ -99,15 +160,7 @@ class StatusCalculatorTest {
     MigrationProgress progress =
         new MigrationProgress(stage, "SomeReason", "some message", null, "details");
     return new StatusInputs(
-        release,
-        "target",
-        null,
-        "chat-migrate-target",
-        progress,
-        rollout,
-        List.of(),
-        List.of(),
-        now);
+        release, "target", null, "chat-migrate-target", progress, rollout, List.of(), now);
   }
 
   private static String status(FleetlmReleaseStatus status, String type) {

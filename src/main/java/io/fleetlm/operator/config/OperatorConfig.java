@@ -1,0 +1,56 @@
+package io.fleetlm.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The operator's settings, with their defaults, in one place. Every key can be set as an
+ * environment variable: fleetlm.operator.database-timeout is FLEETLM_OPERATOR_DATABASE_TIMEOUT.
+ */
+@ConfigMapping(prefix = "fleetlm.operator")
+public interface OperatorConfig {
+
+  /** Connect, socket and statement timeout of each read of a release's database. */
+  @WithDefault("5s")
+  Duration databaseTimeout();
+
+  /** Delays between attempts to read a database that did not answer. */
+  Backoff verificationBackoff();
+
+  /**
+   * How often a release that waits for something the operator does not watch (a Secret it needs) is
+   * looked at again.
+   */
+  @WithDefault("30s")
+  Duration blockedRecheck();
+
+  /** Failed reconciles (API errors) retried this many times before the release says Stalled. */
+  @WithDefault("3")
+  int errorsBeforeStalled();
+
+  LeaderElection leaderElection();
+
+  /** Names this operator instance in the Events it records (the chart sets the pod's name). */
+  @WithDefault("fleetlm-operator")
+  String instanceName();
+
+  /** Doubling delays from initial up to max. */
+  interface Backoff {
+    @WithDefault("5s")
+    Duration initial();
+
+    @WithDefault("5m")
+    Duration max();
+  }
+
+  /** With several replicas, only the holder of the Lease reconciles. */
+  interface LeaderElection {
+    @WithDefault("false")
+    boolean enabled();
+
+    /** Namespace of the Lease; the operator's own namespace in a cluster. */
+    Optional<String> leaseNamespace();
+  }
+}

@@ -1,0 +1,233 @@
+package io.fleetlm.operator.kube;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseStatus;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * {@link KubernetesPort} on the fabric8 client. Objects it writes are handed to the informers at
+ * once, so the next reconcile sees its own writes even before their watch events arrive.
+ */
+public final class FabricKubernetesPort implements KubernetesPort {
+
+  public static final String FIELD_MANAGER = "fleetlm-operator";
+  private static final Logger LOG = Logger.getLogger(FabricKubernetesPort.class);
+  private static final int MAX_MESSAGE_BYTES = 1024;
+
+  private final KubernetesClient client;
+  private final InformerEventSource<Job, FleetlmRelease> jobs;
+  private final InformerEventSource<Deployment, FleetlmRelease> deployments;
+  private final Clock clock;
+  private final String reportingInstance;
+
+  public FabricKubernetesPort(
+      KubernetesClient client,
+      InformerEventSource<Job, FleetlmRelease> jobs,
+      InformerEventSource<Deployment, FleetlmRelease> deployments,
+      Clock clock,
+      String reportingInstance) {
+    this.client = client;
+    this.jobs = jobs;
+    this.deployments = deployments;
+    this.clock = clock;
+    this.reportingInstance = reportingInstance;
+  }
+
+  @Override
+  public Optional<FleetlmRelease> release(String namespace, String name) {
+    return Optional.ofNullable(
+        client.resources(FleetlmRelease.class).inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public Optional<Job> job(String namespace, String name) {
+    return Optional.ofNullable(
+        client.batch().v1().jobs().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public boolean createJob(Job job) {
+    try {
+      Job created = client.resource(job).create();
+      jobs.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Deployment applyDeployment(Deployment desired) {
+    Optional<Deployment> before = deployments.get(ResourceID.fromResource(desired));
+    Deployment applied =
+        client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+    ResourceID id = ResourceID.fromResource(applied);
+    if (before.isPresent()) {
+      deployments.handleRecentResourceUpdate(id, applied, before.get());
+    } else {
+      deployments.handleRecentResourceCreate(id, applied);
+    }
+    return applied;
+  }
+
+  @Override
+  public Optional<Secret> secret(String namespace, String name) {
+    return Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public List<Pod> podsOfJob(String namespace, String jobName) {
+    return client
+        .pods()
+        .inNamespace(namespace)
+        .withLabel("batch.kubernetes.io/job-name", jobName)
+        .list()
+        .getItems();
+  }
+
+  @Override
+  public FleetlmRelease writeStatus(FleetlmRelease release, FleetlmReleaseStatus status) {
+    FleetlmRelease patch = new FleetlmRelease();
+    patch.getMetadata().setName(release.getMetadata().getName());
+    patch.getMetadata().setNamespace(release.getMetadata().getNamespace());
+    // A reconcile that started from stale data gets a conflict instead of overwriting newer status.
+    patch.getMetadata().setResourceVersion(release.getMetadata().getResourceVersion());
+    patch.setStatus(status);
+    return client
+        .resource(patch)
+        .subresource("status")
+        .patch(
+            new PatchContext.Builder()
+                .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                .withFieldManager(FIELD_MANAGER)
+                .withForce(true)
+                .build());
+  }
+
+  /**
+   * Records the Event, or counts a repeat of one with the same type, reason and message on the same
+   * release. New Events are named after the moment they happen, so that Events written in the same
+   * second (kubectl describe sorts by lastTimestamp, in seconds) still list in the order they
+   * happened.
+   */
+  @Override
+  public void recordEvent(FleetlmRelease release, ReleaseEvent event) {
+    String namespace = release.getMetadata().getNamespace();
+    String type = event.warning() ? "Warning" : "Normal";
+    String message = truncateToBytes(event.message(), MAX_MESSAGE_BYTES);
+    Instant now = clock.instant();
+    try {
+      Optional<Event> repeat =
+          client
+              .v1()
+              .events()
+              .inNamespace(namespace)
+              .withField("involvedObject.uid", release.getMetadata().getUid())
+              .withField("reason", event.reason())
+              .withField("type", type)
+              .list()
+              .getItems()
+              .stream()
+              .filter(e -> message.equals(e.getMessage()))
+              .findFirst();
+      if (repeat.isPresent()) {
+        int count = Objects.requireNonNullElse(repeat.get().getCount(), 1);
+        // Patching the listed object, not a name, spares fabric8 a GET of it first.
+        client
+            .v1()
+            .events()
+            .inNamespace(namespace)
+            .resource(repeat.get())
+            .patch(
+                PatchContext.of(PatchType.JSON_MERGE),
+                "{\"count\":" + (count + 1) + ",\"lastTimestamp\":\"" + seconds(now) + "\"}");
+      } else {
+        client.resource(newEvent(release, type, event.reason(), message, now)).create();
+      }
+    } catch (KubernetesClientException e) {
+      // An Event is a courtesy: losing one must not fail the reconcile.
+      LOG.warnf(
+          "could not record Event %s on %s: %s",
+          event.reason(), release.getMetadata().getName(), e.getMessage());
+    }
+  }
+
+  private Event newEvent(
+      FleetlmRelease release, String type, String reason, String message, Instant now) {
+    long micros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
+    return new EventBuilder()
+        .withNewMetadata()
+        .withName(ResourceNames.eventName(release, micros))
+        .withNamespace(release.getMetadata().getNamespace())
+        .endMetadata()
+        .withInvolvedObject(
+            new ObjectReferenceBuilder()
+                .withApiVersion(release.getApiVersion())
+                .withKind(release.getKind())
+                .withName(release.getMetadata().getName())
+                .withNamespace(release.getMetadata().getNamespace())
+                .withUid(release.getMetadata().getUid())
+                .build())
+        .withType(type)
+        .withReason(reason)
+        .withMessage(message)
+        .withFirstTimestamp(seconds(now))
+        .withLastTimestamp(seconds(now))
+        .withCount(1)
+        .withNewSource()
+        .withComponent(FIELD_MANAGER)
+        .endSource()
+        .withReportingComponent(FIELD_MANAGER)
+        .withReportingInstance(reportingInstance)
+        .build();
+  }
+
+  private static String seconds(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** At most maxBytes of UTF-8, cut at a character boundary and marked with an ellipsis. */
+  static String truncateToBytes(String text, int maxBytes) {
+    if (text == null) {
+      return "";
+    }
+    if (text.getBytes(StandardCharsets.UTF_8).length <= maxBytes) {
+      return text;
+    }
+    String ellipsis = "…";
+    int budget = maxBytes - ellipsis.getBytes(StandardCharsets.UTF_8).length;
+    StringBuilder cut = new StringBuilder();
+    for (int codePoint : text.codePoints().toArray()) {
+      String next = new String(Character.toChars(codePoint));
+      budget -= next.getBytes(StandardCharsets.UTF_8).length;
+      if (budget < 0) {
+        break;
+      }
+      cut.append(next);
+    }
+    return cut + ellipsis;
+  }
+}

@@ -1,0 +1,48 @@
+package io.fleetlm.operator.kube;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseStatus;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a reconcile asks of the API server beyond what its informers already hold. One small
+ * interface, so the whole reconcile runs against a fake in unit tests.
+ */
+public interface KubernetesPort {
+
+  /** The release as stored now, for a write after the cached copy may have gone stale. */
+  Optional<FleetlmRelease> release(String namespace, String name);
+
+  /** The Job as stored now; the informer may not have seen one created a moment ago. */
+  Optional<Job> job(String namespace, String name);
+
+  /**
+   * Creates the Job.
+   *
+   * @return false when a Job of that name already exists
+   */
+  boolean createJob(Job job);
+
+  /** Server-side apply of the operator's whole intent; returns the Deployment as stored. */
+  Deployment applyDeployment(Deployment desired);
+
+  Optional<Secret> secret(String namespace, String name);
+
+  /** Pods of a Job, to read why its container ended. */
+  List<Pod> podsOfJob(String namespace, String jobName);
+
+  /**
+   * Writes the status by server-side apply, conditional on the release's resourceVersion.
+   *
+   * @return the release as stored, whose resourceVersion conditions the next write
+   */
+  FleetlmRelease writeStatus(FleetlmRelease release, FleetlmReleaseStatus status);
+
+  /** Records an Event; repeats of the same Event update its count. Never fails the caller. */
+  void recordEvent(FleetlmRelease release, ReleaseEvent event);
+}

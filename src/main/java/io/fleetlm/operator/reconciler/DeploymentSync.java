@@ -1,0 +1,88 @@
+package io.fleetlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.kube.AppDeploymentFactory;
+import io.fleetlm.operator.kube.DesiredStateDiff;
+import io.fleetlm.operator.kube.KubernetesPort;
+import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.rollout.RolloutState;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps the app Deployment on the verified release. While the target release is verified, every
+ * field the operator sets is put back after an edit. While a newer release is still migrating, the
+ * Deployment is left as the last verified release made it, unless an edit broke what must always
+ * hold (the verified image, MIGRATE_ON_BOOT=false, the replicas, the Deployment's existence).
+ */
+final class DeploymentSync {
+
+  private static final Logger LOG = Logger.getLogger(DeploymentSync.class);
+
+  private final KubernetesPort kube;
+
+  DeploymentSync(KubernetesPort kube) {
+    this.kube = kube;
+  }
+
+  /**
+   * @param corrected what an edit by someone else had changed and the operator put back; empty when
+   *     nothing was put back
+   */
+  record Result(Optional<Deployment> deployment, List<String> corrected) {}
+
+  Result sync(Observation observation, String verifiedId, String verifiedImage) {
+    Optional<Deployment> live = observation.deployment();
+    if (verifiedId == null || verifiedImage == null || observation.paused()) {
+      return new Result(live, List.of());
+    }
+    FleetlmRelease release = observation.release();
+    Deployment desired = AppDeploymentFactory.build(release, verifiedImage, verifiedId);
+    if (live.isEmpty()) {
+      boolean existedBefore = observation.previous().getCurrentImage() != null;
+      LOG.infof(
+          "%s: applying Deployment with verified image %s", observation.name(), verifiedImage);
+      Deployment created = kube.applyDeployment(desired);
+      return new Result(
+          Optional.of(created),
+          existedBefore ? List.of("the Deployment was deleted; it was created again") : List.of());
+    }
+    List<String> differences = DesiredStateDiff.between(desired, live.get());
+    boolean targetVerified = verifiedId.equals(observation.targetId());
+    if (differences.isEmpty() || (!targetVerified && !unsafe(live.get(), release, verifiedImage))) {
+      return new Result(live, List.of());
+    }
+    Deployment applied = kube.applyDeployment(desired);
+    boolean sameIntent =
+        Objects.equals(desiredHash(desired), desiredHash(live.get()))
+            && generation(applied) > generation(live.get());
+    if (sameIntent) {
+      LOG.infof("%s: put the Deployment back: %s", observation.name(), differences);
+      return new Result(Optional.of(applied), differences);
+    }
+    LOG.infof("%s: applied Deployment with verified image %s", observation.name(), verifiedImage);
+    return new Result(Optional.of(applied), List.of());
+  }
+
+  /** What must hold even while a newer release migrates. */
+  private static boolean unsafe(Deployment live, FleetlmRelease release, String verifiedImage) {
+    RolloutState state =
+        RolloutState.of(
+            Optional.of(live), Objects.requireNonNullElse(release.getSpec().getReplicas(), 1));
+    return !verifiedImage.equals(state.image())
+        || !state.migrateOnBootOff()
+        || state.replicas() != state.wanted();
+  }
+
+  private static String desiredHash(Deployment deployment) {
+    var annotations = deployment.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(ResourceNames.ANNOTATION_DESIRED_HASH);
+  }
+
+  private static long generation(Deployment deployment) {
+    return Objects.requireNonNullElse(deployment.getMetadata().getGeneration(), 0L);
+  }
+}

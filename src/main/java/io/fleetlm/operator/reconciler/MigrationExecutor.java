@@ -1,0 +1,309 @@
+package io.fleetlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.api.ReleaseOutcome;
+import io.fleetlm.operator.api.ReleaseRecord;
+import io.fleetlm.operator.database.DatabaseUnavailableException;
+import io.fleetlm.operator.database.DatabaseUrl;
+import io.fleetlm.operator.database.InvalidDatabaseUrlException;
+import io.fleetlm.operator.database.SchemaHistory;
+import io.fleetlm.operator.database.SchemaHistoryReader;
+import io.fleetlm.operator.kube.KubernetesPort;
+import io.fleetlm.operator.kube.MigrationJobFactory;
+import io.fleetlm.operator.kube.MigrationJobState;
+import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.rollout.MigrationProgress;
+import io.fleetlm.operator.rollout.MigrationProgress.Stage;
+import io.fleetlm.operator.rollout.MigrationStep;
+import io.fleetlm.operator.rollout.ReleaseHistory;
+import io.fleetlm.operator.rollout.RolloutState;
+import io.fleetlm.operator.secrets.MissingSecretException;
+import io.fleetlm.operator.secrets.ReleaseSecrets;
+import io.fleetlm.operator.status.ConditionType;
+import io.fleetlm.operator.verification.ExpectedSchema;
+import io.fleetlm.operator.verification.MigrationVerifier;
+import io.fleetlm.operator.verification.VerificationResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Carries out the migration step the planner chose: creates the Job, reads why it failed, or
+ * verifies the database. It returns what happened; it writes no status and sends no Event.
+ */
+final class MigrationExecutor {
+
+  private static final Logger LOG = Logger.getLogger(MigrationExecutor.class);
+  private static final Set<String> VERIFICATION_REASONS =
+      Set.of(
+          "HistoryTableMissing",
+          "FailedMigrationRecorded",
+          "MigrationsMissing",
+          "HistoryEmpty",
+          "InvalidDatabaseUrl",
+          "MigrationJobDeleted");
+
+  private final KubernetesPort kube;
+  private final SchemaHistoryReader historyReader;
+  private final VerificationBackoff backoff;
+
+  MigrationExecutor(
+      KubernetesPort kube, SchemaHistoryReader historyReader, VerificationBackoff backoff) {
+    this.kube = kube;
+    this.historyReader = historyReader;
+    this.backoff = backoff;
+  }
+
+  StepResult execute(
+      Observation observation,
+      MigrationStep step,
+      Optional<Job> targetJob,
+      ReleaseHistory history,
+      ReleaseSecrets secrets) {
+    Target target = new Target(observation, history, secrets);
+    return switch (step.kind()) {
+      case ALREADY_VERIFIED -> target.alreadyVerified();
+      case PREVIOUSLY_FAILED -> target.previouslyFailed();
+      case PAUSED ->
+          target.result(
+              MigrationProgress.of(
+                  Stage.PAUSED,
+                  "Paused",
+                  "spec.paused is true: the migration of "
+                      + target.image()
+                      + " starts when the release is resumed"));
+      case AWAIT_SUPERSEDED_JOB ->
+          target.result(
+              MigrationProgress.of(
+                  Stage.WAITING_FOR_SUPERSEDED,
+                  "WaitingForSupersededMigration",
+                  "migration Job "
+                      + step.detail()
+                      + " of a superseded release is still running; the migration of "
+                      + target.image()
+                      + " starts when it ends, so that two migrations never run at once"));
+      case CREATE_JOB -> target.createJob();
+      case AWAIT_JOB -> target.awaitJob(targetJob.orElseThrow());
+      case JOB_FAILED -> target.jobFailed(targetJob.orElseThrow(), step.detail());
+      case VERIFY -> target.verify(targetJob, false);
+      case VERIFY_AFTER_JOB_LOST -> target.verify(Optional.empty(), true);
+    };
+  }
+
+  /** One step for one release: the values every handler needs, fixed at the start. */
+  private final class Target {
+    private final Observation observation;
+    private final ReleaseHistory history;
+    private final ReleaseSecrets secrets;
+    private final String id;
+    private final String jobName;
+    private final String verifiedId;
+    private final Instant now;
+
+    Target(Observation observation, ReleaseHistory history, ReleaseSecrets secrets) {
+      this.observation = observation;
+      this.history = history;
+      this.secrets = secrets;
+      this.id = observation.targetId();
+      this.jobName = ResourceNames.migrationJobName(observation.release(), id);
+      this.verifiedId = observation.previous().getVerifiedMigrationId();
+      this.now = observation.now();
+    }
+
+    String image() {
+      return observation.release().getSpec().getImage();
+    }
+
+    StepResult result(MigrationProgress progress) {
+      return StepResult.of(progress, history, verifiedId);
+    }
+
+    StepResult alreadyVerified() {
+      Optional<ReleaseCondition> verified =
+          observation.previous().getConditions().stream()
+              .filter(c -> ConditionType.MIGRATIONS_VERIFIED.equals(c.getType()))
+              .filter(c -> "True".equals(c.getStatus()))
+              .findFirst();
+      return result(
+          new MigrationProgress(
+              Stage.VERIFIED,
+              verified.map(ReleaseCondition::getReason).orElse("Verified"),
+              verified.map(ReleaseCondition::getMessage).orElse("migrations verified"),
+              observation.previous().getSchemaVersion(),
+              null));
+    }
+
+    StepResult previouslyFailed() {
+      ReleaseRecord record = history.find(id).orElseThrow();
+      String reason = Objects.requireNonNullElse(record.reason(), "MigrationJobFailed");
+      Stage stage =
+          VERIFICATION_REASONS.contains(reason)
+              ? Stage.VERIFICATION_FAILED
+              : Stage.MIGRATION_FAILED;
+      return result(failure(stage, reason, record.message()));
+    }
+
+    StepResult createJob() {
+      // A Job without its Secrets would only fail later; say what is missing now.
+      try {
+        secrets.checkDatabaseSecrets();
+      } catch (MissingSecretException | InvalidDatabaseUrlException e) {
+        return result(blockedBy(e));
+      }
+      if (kube.createJob(MigrationJobFactory.build(observation.release(), id))) {
+        LOG.infof("%s: created migration Job %s for %s", observation.name(), jobName, image());
+      }
+      return StepResult.of(
+          MigrationProgress.of(
+              Stage.MIGRATING,
+              "MigrationRunning",
+              "migration Job " + jobName + " started for " + image()),
+          history.started(id, image(), observation.generation(), jobName, now),
+          verifiedId);
+    }
+
+    StepResult awaitJob(Job job) {
+      return StepResult.of(
+          MigrationProgress.of(
+              Stage.MIGRATING,
+              "MigrationRunning",
+              "migration Job " + jobName + " is running for " + image()),
+          remembered(job).mark(id, ReleaseOutcome.Migrating, null, null, null, now),
+          verifiedId);
+    }
+
+    StepResult jobFailed(Job job, String jobReason) {
+      List<Pod> pods =
+          kube.podsOfJob(job.getMetadata().getNamespace(), job.getMetadata().getName());
+      String reason =
+          "DeadlineExceeded".equals(jobReason)
+              ? "DeadlineExceeded"
+              : pods.isEmpty() ? "MigrationPodDeleted" : "MigrationJobFailed";
+      String podText =
+          JobFailureMessages.describe(job, jobReason, MigrationJobState.of(job).message(), pods);
+      String detail = secrets.masker().mask(podText);
+      return StepResult.of(
+          failure(Stage.MIGRATION_FAILED, reason, detail),
+          remembered(job).mark(id, ReleaseOutcome.Failed, null, reason, detail, now),
+          verifiedId);
+    }
+
+    StepResult verify(Optional<Job> job, boolean jobLost) {
+      ReleaseHistory known = job.map(this::remembered).orElse(history);
+      if (known.find(id).isEmpty()) {
+        known = known.started(id, image(), observation.generation(), jobName, now);
+      }
+      ReleaseOutcome outcome = known.find(id).orElseThrow().outcome();
+      if (!jobLost
+          && (outcome == ReleaseOutcome.Migrating || outcome == ReleaseOutcome.Superseded)) {
+        known = known.mark(id, ReleaseOutcome.Migrated, null, null, null, now);
+      }
+      ExpectedSchema expected = ExpectedSchema.of(observation.release().getSpec().getMigration());
+      String backoffKey = observation.release().getMetadata().getUid() + "/" + id;
+      DatabaseUrl url;
+      try {
+        url = secrets.databaseUrl();
+      } catch (MissingSecretException | InvalidDatabaseUrlException e) {
+        return StepResult.of(blockedBy(e), known, verifiedId);
+      }
+      SchemaHistory schemaHistory;
+      try {
+        schemaHistory = historyReader.read(url, expected.tool(), expected.historyTable());
+      } catch (DatabaseUnavailableException e) {
+        Duration delay = backoff.nextDelay(backoffKey);
+        String problem = secrets.masker().mask(e.getMessage());
+        LOG.warnf("%s: %s", observation.name(), problem);
+        return StepResult.of(
+                MigrationProgress.of(
+                    Stage.VERIFYING,
+                    "DatabaseUnreachable",
+                    (jobLost
+                            ? "the migration Job was deleted while it ran; the database decides"
+                                + " whether its migrations are in place, but cannot be read yet"
+                            : "the migration Job succeeded but the database cannot be read yet")
+                        + " (attempt "
+                        + backoff.attempts(backoffKey)
+                        + ", next in "
+                        + delay.toSeconds()
+                        + "s): "
+                        + problem),
+                known,
+                verifiedId)
+            .retryAfter(delay);
+      }
+      backoff.reset(backoffKey);
+      VerificationResult result = MigrationVerifier.verify(schemaHistory, expected);
+      if (!result.passed()) {
+        String reason = jobLost ? "MigrationJobDeleted" : result.reason();
+        String message =
+            jobLost
+                ? "migration Job "
+                    + jobName
+                    + " was deleted before it finished, and the database does not hold the"
+                    + " release's migrations (verification: "
+                    + result.reason()
+                    + "). Check the database for a half-applied migration, then change"
+                    + " spec.migration.runId to run the migration again"
+                : result.message();
+        return StepResult.of(
+            failure(Stage.VERIFICATION_FAILED, reason, message),
+            known.mark(id, ReleaseOutcome.Failed, result.latestVersion(), reason, message, now),
+            verifiedId);
+      }
+      return new StepResult(
+          new MigrationProgress(
+              Stage.VERIFIED, result.reason(), result.message(), result.latestVersion(), null),
+          known.mark(
+              id,
+              ReleaseOutcome.Verified,
+              result.latestVersion(),
+              result.reason(),
+              result.message(),
+              now),
+          id,
+          true,
+          Duration.ZERO);
+    }
+
+    /** The operator may have stopped between creating the Job and recording it. */
+    private ReleaseHistory remembered(Job job) {
+      if (history.find(id).isPresent()) {
+        return history;
+      }
+      Instant created =
+          Optional.ofNullable(job.getMetadata().getCreationTimestamp())
+              .map(Instant::parse)
+              .orElse(now);
+      return history.started(id, image(), observation.generation(), jobName, created);
+    }
+
+    private MigrationProgress failure(Stage stage, String reason, String detail) {
+      String serving =
+          observation
+              .deployment()
+              .map(d -> "; the Deployment keeps running " + RolloutState.imageOf(d))
+              .orElse("; no Deployment was created");
+      String message =
+          detail
+              + serving
+              + ". Fix the cause, then change spec.image or spec.migration.runId to try again.";
+      return new MigrationProgress(stage, reason, message, null, detail);
+    }
+
+    /** A missing Secret or an unusable DATABASE_URL: the user has to act. */
+    private MigrationProgress blockedBy(RuntimeException e) {
+      String message =
+          e instanceof MissingSecretException
+              ? e.getMessage()
+              : e.getMessage() + "; fix the Secret";
+      String reason = e instanceof MissingSecretException ? "SecretNotFound" : "InvalidDatabaseUrl";
+      return new MigrationProgress(Stage.BLOCKED, reason, message, null, message);
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package io.fleetlm.operator.status;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fleetlm.operator.api.FleetlmReleaseSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** What the operator overrides or ignores in a spec, said in status.warnings. */
+final class SpecWarnings {
+
+  private SpecWarnings() {}
+
+  static List<String> of(FleetlmReleaseSpec spec) {
+    List<String> warnings = new ArrayList<>();
+    for (EnvVar env : Objects.requireNonNullElse(spec.getEnv(), List.<EnvVar>of())) {
+      if ("MIGRATE_ON_BOOT".equals(env.getName()) && !"false".equals(env.getValue())) {
+        warnings.add(
+            "spec.env sets MIGRATE_ON_BOOT; the operator sets it to \"false\" on every pod"
+                + " because it runs migrations itself, before the rollout");
+      }
+    }
+    return List.copyOf(warnings);
+  }
+}

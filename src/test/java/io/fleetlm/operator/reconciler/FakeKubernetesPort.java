@@ -1,0 +1,208 @@
+package io.fleetlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseStatus;
+import io.fleetlm.operator.kube.KubernetesPort;
+import io.fleetlm.operator.kube.ReleaseEvent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The API server as the reconcile sees it, in memory: it stores what is written, bumps generations
+ * on spec changes as the server does, and logs every call in order. Tests play the controllers (Job
+ * finished, Deployment rolled out) with its helpers.
+ */
+final class FakeKubernetesPort implements KubernetesPort {
+
+  final Map<String, Job> jobs = new LinkedHashMap<>();
+  final Map<String, Deployment> deployments = new LinkedHashMap<>();
+  final Map<String, Secret> secrets = new LinkedHashMap<>();
+  final Map<String, List<Pod>> podsByJob = new LinkedHashMap<>();
+  final List<ReleaseEvent> events = new ArrayList<>();
+  final List<FleetlmReleaseStatus> statusWrites = new ArrayList<>();
+  final List<String> calls = new ArrayList<>();
+  FleetlmRelease stored;
+  Supplier<RuntimeException> failApply;
+  private long resourceVersion = 100;
+
+  FakeKubernetesPort(FleetlmRelease release) {
+    this.stored = Serialization.clone(release);
+  }
+
+  @Override
+  public Optional<FleetlmRelease> release(String namespace, String name) {
+    return Optional.ofNullable(stored).map(Serialization::clone);
+  }
+
+  @Override
+  public Optional<Job> job(String namespace, String name) {
+    calls.add("getJob " + name);
+    return Optional.ofNullable(jobs.get(name));
+  }
+
+  @Override
+  public boolean createJob(Job job) {
+    calls.add("createJob " + job.getMetadata().getName());
+    if (jobs.containsKey(job.getMetadata().getName())) {
+      return false;
+    }
+    Job created = Serialization.clone(job);
+    created.getMetadata().setResourceVersion(nextVersion());
+    created.getMetadata().setCreationTimestamp("2026-11-25T10:00:00Z");
+    jobs.put(job.getMetadata().getName(), created);
+    return true;
+  }
+
+  @Override
+  public Deployment applyDeployment(Deployment desired) {
+    calls.add("applyDeployment " + desired.getMetadata().getName());
+    if (failApply != null) {
+      throw failApply.get();
+    }
+    String name = desired.getMetadata().getName();
+    Deployment before = deployments.get(name);
+    Deployment applied = Serialization.clone(desired);
+    long generation = 1;
+    if (before != null) {
+      boolean specChanged =
+          !Serialization.asJson(before.getSpec()).equals(Serialization.asJson(desired.getSpec()));
+      generation = before.getMetadata().getGeneration() + (specChanged ? 1 : 0);
+      applied.setStatus(before.getStatus());
+    }
+    applied.getMetadata().setGeneration(generation);
+    applied.getMetadata().setResourceVersion(nextVersion());
+    deployments.put(name, applied);
+    return Serialization.clone(applied);
+  }
+
+  @Override
+  public Optional<Secret> secret(String namespace, String name) {
+    return Optional.ofNullable(secrets.get(name));
+  }
+
+  @Override
+  public List<Pod> podsOfJob(String namespace, String jobName) {
+    return podsByJob.getOrDefault(jobName, List.of());
+  }
+
+  @Override
+  public FleetlmRelease writeStatus(FleetlmRelease release, FleetlmReleaseStatus status) {
+    calls.add("writeStatus " + status.getPhase());
+    if (stored != null
+        && !Objects.equals(
+            stored.getMetadata().getResourceVersion(),
+            release.getMetadata().getResourceVersion())) {
+      throw new IllegalStateException(
+          "status written with resourceVersion "
+              + release.getMetadata().getResourceVersion()
+              + ", stored is "
+              + stored.getMetadata().getResourceVersion());
+    }
+    statusWrites.add(Serialization.clone(status));
+    FleetlmRelease written = Serialization.clone(release);
+    written.setStatus(Serialization.clone(status));
+    written.getMetadata().setResourceVersion(nextVersion());
+    stored = Serialization.clone(written);
+    return written;
+  }
+
+  @Override
+  public void recordEvent(FleetlmRelease release, ReleaseEvent event) {
+    calls.add("event " + event.reason());
+    events.add(event);
+  }
+
+  /** A user changes the spec: the server bumps the generation. */
+  void editRelease(java.util.function.Consumer<FleetlmRelease> change) {
+    change.accept(stored);
+    stored.getMetadata().setGeneration(stored.getMetadata().getGeneration() + 1);
+    stored.getMetadata().setResourceVersion(nextVersion());
+  }
+
+  /** The release as the informer would deliver it next: the stored one. */
+  FleetlmRelease current() {
+    return Serialization.clone(stored);
+  }
+
+  /** What the Job controller writes when the migration container exits. */
+  void finishJob(String name, boolean succeeded, String terminationMessage, int exitCode) {
+    Job job = jobs.get(name);
+    job.setStatus(
+        new JobStatusBuilder()
+            .withConditions(
+                new JobConditionBuilder()
+                    .withType(succeeded ? "Complete" : "Failed")
+                    .withStatus("True")
+                    .withReason(succeeded ? null : "BackoffLimitExceeded")
+                    .withMessage(succeeded ? null : "Job has reached the specified backoff limit")
+                    .build())
+            .build());
+    if (!succeeded) {
+      podsByJob.put(
+          name,
+          List.of(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName(name + "-pod")
+                  .endMetadata()
+                  .withNewStatus()
+                  .withContainerStatuses(
+                      new ContainerStatusBuilder()
+                          .withName("migrate")
+                          .withState(
+                              new ContainerStateBuilder()
+                                  .withNewTerminated()
+                                  .withExitCode(exitCode)
+                                  .withReason("Error")
+                                  .withMessage(terminationMessage)
+                                  .withFinishedAt("2026-11-25T10:00:30Z")
+                                  .endTerminated()
+                                  .build())
+                          .build())
+                  .endStatus()
+                  .build()));
+    }
+  }
+
+  /** What the Deployment controller reports once every replica of the current spec is up. */
+  void rollOut(String name) {
+    Deployment deployment = deployments.get(name);
+    int replicas = deployment.getSpec().getReplicas();
+    deployment.setStatus(
+        new DeploymentStatusBuilder()
+            .withObservedGeneration(deployment.getMetadata().getGeneration())
+            .withReplicas(replicas)
+            .withUpdatedReplicas(replicas)
+            .withReadyReplicas(replicas)
+            .withAvailableReplicas(replicas)
+            .build());
+  }
+
+  /** Someone edits the Deployment outside the operator; the server bumps its generation. */
+  void editDeployment(String name, java.util.function.Consumer<Deployment> edit) {
+    Deployment deployment = deployments.get(name);
+    edit.accept(deployment);
+    deployment.getMetadata().setGeneration(deployment.getMetadata().getGeneration() + 1);
+    deployment.getMetadata().setResourceVersion(nextVersion());
+  }
+
+  private String nextVersion() {
+    return String.valueOf(++resourceVersion);
+  }
+}

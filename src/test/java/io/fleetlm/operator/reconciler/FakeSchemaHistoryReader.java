@@ -1,0 +1,46 @@
+package io.fleetlm.operator.reconciler;
+
+import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.database.AppliedMigration;
+import io.fleetlm.operator.database.DatabaseUnavailableException;
+import io.fleetlm.operator.database.DatabaseUrl;
+import io.fleetlm.operator.database.SchemaHistory;
+import io.fleetlm.operator.database.SchemaHistoryReader;
+import java.util.Arrays;
+import java.util.List;
+
+/** A database whose history table the test sets, or that does not answer. */
+final class FakeSchemaHistoryReader implements SchemaHistoryReader {
+
+  private List<String> applied;
+  private String unavailable;
+  int reads;
+
+  void applied(String... versions) {
+    this.applied = Arrays.asList(versions);
+    this.unavailable = null;
+  }
+
+  void noTable() {
+    this.applied = null;
+    this.unavailable = null;
+  }
+
+  void down(String message) {
+    this.unavailable = message;
+  }
+
+  @Override
+  public SchemaHistory read(DatabaseUrl database, MigrationTool tool, String table)
+      throws DatabaseUnavailableException {
+    reads++;
+    if (unavailable != null) {
+      throw new DatabaseUnavailableException(unavailable, null);
+    }
+    if (applied == null) {
+      return SchemaHistory.missing(table);
+    }
+    return new SchemaHistory(
+        table, true, applied.stream().map(v -> new AppliedMigration(v, true)).toList());
+  }
+}

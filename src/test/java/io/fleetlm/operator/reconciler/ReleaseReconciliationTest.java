@@ -1,0 +1,509 @@
+package io.fleetlm.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseStatus;
+import io.fleetlm.operator.api.Phase;
+import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.api.ReleaseOutcome;
+import io.fleetlm.operator.config.ProductionConfig;
+import io.fleetlm.operator.kube.MigrationIdentity;
+import io.fleetlm.operator.kube.ReleaseEvent;
+import io.fleetlm.operator.kube.ReleaseFixture;
+import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.observability.ReleaseMetrics;
+import io.fleetlm.operator.rollout.RolloutState;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole reconcile against an in-memory API server and database, in milliseconds: every branch
+ * of the plan and of its execution, the order of the writes, the status and the Events. What only
+ * the API server enforces is left to the integration tests.
+ */
+class ReleaseReconciliationTest {
+
+  private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
+  private static final String PASSWORD = "db-pass-4f9a7c";
+  private static final String KEY_BASE = "kb-b7e1c0ffee0123456789";
+  private static final String V1 = "fleetlm:1";
+  private static final String V2 = "fleetlm:2";
+
+  private final FakeSchemaHistoryReader database = new FakeSchemaHistoryReader();
+  private FakeKubernetesPort kube;
+  private ReleaseReconciliation reconciliation;
+  private SimpleMeterRegistry meters;
+  private Instant now = T0;
+
+  @BeforeEach
+  void setUp() {
+    FleetlmRelease release = ReleaseFixture.release("chat", V1);
+    release.getMetadata().setResourceVersion("1");
+    release.getSpec().getMigration().setExpectedVersion("1001");
+    kube = new FakeKubernetesPort(release);
+    kube.secrets.put(
+        "db",
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName("db")
+            .endMetadata()
+            .addToData("DATABASE_URL", base64("ecto://fleet:" + PASSWORD + "@db:5432/chat"))
+            .addToData("SECRET_KEY_BASE", base64(KEY_BASE))
+            .build());
+    meters = new SimpleMeterRegistry();
+    reconciliation =
+        new ReleaseReconciliation(
+            kube, database, new ReleaseMetrics(meters), ProductionConfig.defaults());
+  }
+
+  @Test
+  void firstInstallCreatesOneJobAndNoDeployment() {
+    reconcile();
+    reconcile();
+
+    assertThat(kube.jobs).hasSize(1);
+    assertThat(kube.calls).filteredOn(c -> c.startsWith("createJob")).hasSize(1);
+    assertThat(kube.deployments).isEmpty();
+    FleetlmReleaseStatus status = status();
+    assertThat(status.getPhase()).isEqualTo(Phase.Migrating);
+    assertThat(status.getHistory())
+        .singleElement()
+        .extracting(r -> r.outcome())
+        .isEqualTo(ReleaseOutcome.Migrating);
+    assertThat(reasons()).containsExactly("MigrationRunning");
+  }
+
+  @Test
+  void verificationIsWrittenBeforeTheDeploymentThenEventsFollowTheWrites() {
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+    kube.calls.clear();
+
+    reconcile();
+
+    assertThat(kube.calls)
+        .containsExactly(
+            "writeStatus RollingOut",
+            "applyDeployment chat",
+            "writeStatus RollingOut",
+            "event MigrationsVerified",
+            "event RollingOut");
+    assertThat(kube.statusWrites.get(kube.statusWrites.size() - 2).getVerifiedMigrationId())
+        .as("verification recorded by the write before the Deployment")
+        .isEqualTo(targetId());
+    Deployment deployment = kube.deployments.get("chat");
+    assertThat(RolloutState.imageOf(deployment)).isEqualTo(V1);
+
+    kube.rollOut("chat");
+    reconcile();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(condition("Ready").getMessage()).contains("verified and rolled out");
+    assertThat(
+            meters
+                .get("fleetlm_migration_duration_seconds")
+                .tag("outcome", "succeeded")
+                .timer()
+                .count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aSuccessfulJobWithMissingVersionsFailsAndDeploysNothing() {
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000");
+
+    reconcile();
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition("MigrationsVerified").getReason()).isEqualTo("MigrationsMissing");
+    assertThat(condition("Stalled").getStatus()).isEqualTo("True");
+    assertThat(kube.deployments).isEmpty();
+    assertThat(database.reads).as("a failed verification is not repeated").isEqualTo(1);
+    assertThat(
+            meters
+                .get("fleetlm_release_failures_total")
+                .tag("reason", "MigrationsMissing")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void anUnreachableDatabaseIsRetriedWithGrowingDelaysAndNoSecretInTheStatus() {
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.down("connection to ecto://fleet:" + PASSWORD + "@db:5432 refused");
+
+    Duration first = reconcile().requeueAfter();
+    Duration second = reconcile().requeueAfter();
+
+    assertThat(first).isEqualTo(Duration.ofSeconds(5));
+    assertThat(second).isEqualTo(Duration.ofSeconds(10));
+    assertThat(status().getPhase()).isEqualTo(Phase.Verifying);
+    assertThat(condition("MigrationsVerified").getReason()).isEqualTo("DatabaseUnreachable");
+    assertThat(condition("Stalled").getStatus()).isEqualTo("False");
+    assertThat(json(status())).doesNotContain(PASSWORD);
+
+    database.applied("1001");
+    assertThat(reconcile().requeueAfter()).isZero();
+    assertThat(status().getVerifiedMigrationId()).isEqualTo(targetId());
+  }
+
+  @Test
+  void aFailedMigrationReportsTheContainersMessageWithSecretsMasked() {
+    reconcile();
+    kube.finishJob(
+        jobName(),
+        false,
+        "** (RuntimeError) could not boot: SECRET_KEY_BASE="
+            + KEY_BASE
+            + " DATABASE_URL password "
+            + PASSWORD,
+        1);
+
+    reconcile();
+
+    FleetlmReleaseStatus status = status();
+    assertThat(status.getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition("MigrationSucceeded").getReason()).isEqualTo("MigrationJobFailed");
+    assertThat(status.getFailureMessage()).contains("exit code 1", "could not boot");
+    assertThat(json(status)).doesNotContain(KEY_BASE).doesNotContain(PASSWORD);
+    assertThat(kube.events).allSatisfy(e -> assertThat(e.message()).doesNotContain(KEY_BASE));
+    assertThat(kube.events).extracting(ReleaseEvent::reason).contains("MigrationJobFailed");
+
+    kube.calls.clear();
+    reconcile();
+    assertThat(kube.calls).as("a failed release starts nothing again").isEmpty();
+  }
+
+  @Test
+  void aMissingSecretBlocksBeforeAnyJobAndIsCheckedAgainLater() {
+    kube.secrets.clear();
+
+    Duration requeue = reconcile().requeueAfter();
+
+    assertThat(kube.jobs).isEmpty();
+    assertThat(requeue).isEqualTo(Duration.ofSeconds(30));
+    assertThat(condition("Stalled").getReason()).isEqualTo("SecretNotFound");
+    assertThat(condition("Stalled").getMessage()).contains("Secret db");
+  }
+
+  @Test
+  void aNewImageWaitsWhileTheSupersededMigrationRunsAndItsImageIsNeverDeployed() {
+    reconcile();
+    String firstJob = jobName();
+    edit(r -> r.getSpec().setImage(V2));
+
+    reconcile();
+
+    assertThat(kube.jobs).hasSize(1);
+    assertThat(condition("Ready").getReason()).isEqualTo("WaitingForSupersededMigration");
+    assertThat(status().getHistory())
+        .filteredOn(r -> r.image().equals(V1))
+        .singleElement()
+        .extracting(r -> r.outcome())
+        .isEqualTo(ReleaseOutcome.Superseded);
+
+    kube.finishJob(firstJob, true, null, 0);
+    database.applied("1001");
+    reconcile();
+    assertThat(kube.jobs).hasSize(2);
+    assertThat(kube.deployments).as("the superseded release is never deployed").isEmpty();
+  }
+
+  @Test
+  void pausedStartsNoMigrationAndSaysReadyFalseReconcilingTrue() {
+    edit(r -> r.getSpec().setPaused(true));
+
+    reconcile();
+
+    assertThat(kube.jobs).isEmpty();
+    assertThat(condition("Ready").getStatus()).isEqualTo("False");
+    assertThat(condition("Ready").getReason()).isEqualTo("Paused");
+    assertThat(condition("Reconciling").getStatus()).isEqualTo("True");
+    assertThat(condition("Paused").getStatus()).isEqualTo("True");
+    assertThat(reasons()).contains("Paused");
+
+    edit(r -> r.getSpec().setPaused(false));
+    reconcile();
+    assertThat(kube.jobs).hasSize(1);
+    assertThat(reasons()).contains("Resumed");
+  }
+
+  @Test
+  void pausedLeavesAnEditedDeploymentAloneAndIsNotReady() {
+    installReady();
+    edit(r -> r.getSpec().setPaused(true));
+    kube.editDeployment("chat", d -> d.getSpec().setReplicas(0));
+    kube.calls.clear();
+
+    reconcile();
+
+    assertThat(kube.calls).noneMatch(c -> c.startsWith("applyDeployment"));
+    assertThat(condition("Ready").getStatus()).isEqualTo("False");
+    assertThat(condition("Ready").getReason()).isEqualTo("Paused");
+  }
+
+  @Test
+  void aJobDeletedWhileRunningIsNamedAsTheCauseWhenTheDatabaseLacksTheMigrations() {
+    reconcile();
+    kube.jobs.clear();
+    database.noTable();
+
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition("Stalled").getReason()).isEqualTo("MigrationJobDeleted");
+    assertThat(condition("Stalled").getMessage())
+        .contains("was deleted before it finished")
+        .contains("spec.migration.runId");
+    assertThat(kube.jobs).as("never a second migration").isEmpty();
+  }
+
+  @Test
+  void aJobDeletedWhileRunningWhoseMigrationsAreInPlaceRollsOut() {
+    reconcile();
+    kube.jobs.clear();
+    database.applied("1001");
+
+    reconcile();
+
+    assertThat(status().getVerifiedMigrationId()).isEqualTo(targetId());
+    assertThat(kube.deployments).containsKey("chat");
+    assertThat(kube.jobs).isEmpty();
+  }
+
+  @Test
+  void aScaledDeploymentIsPutBackWithAnEventAndIsNotReadyUntilRolledOutAgain() {
+    installReady();
+    kube.editDeployment("chat", d -> d.getSpec().setReplicas(0));
+
+    reconcile();
+
+    assertThat(kube.deployments.get("chat").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(condition("Ready").getStatus()).isEqualTo("False");
+    ReleaseEvent drift = lastEvent("DriftCorrected");
+    assertThat(drift.warning()).isTrue();
+    assertThat(drift.message()).contains("spec.replicas: 0, want 3");
+
+    kube.rollOut("chat");
+    reconcile();
+    assertThat(condition("Ready").getStatus()).isEqualTo("True");
+    assertThat(kube.events).filteredOn(e -> e.reason().equals("DriftCorrected")).hasSize(1);
+  }
+
+  @Test
+  void anUnverifiedImageOrMigrateOnBootTrueIsPutBack() {
+    installReady();
+    kube.editDeployment(
+        "chat",
+        d -> {
+          var container = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+          container.setImage("evil:latest");
+          container.getEnv().stream()
+              .filter(e -> e.getName().equals("MIGRATE_ON_BOOT"))
+              .forEach(e -> e.setValue("true"));
+        });
+
+    reconcile();
+
+    Deployment repaired = kube.deployments.get("chat");
+    assertThat(RolloutState.imageOf(repaired)).isEqualTo(V1);
+    assertThat(repaired.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));
+    assertThat(lastEvent("DriftCorrected").message())
+        .contains("image: evil:latest, want " + V1)
+        .contains("env[MIGRATE_ON_BOOT].value: true, want false");
+  }
+
+  @Test
+  void aDeletedDeploymentIsCreatedAgain() {
+    installReady();
+    kube.deployments.clear();
+
+    reconcile();
+
+    assertThat(kube.deployments).containsKey("chat");
+    assertThat(lastEvent("DriftCorrected").message()).contains("deleted");
+  }
+
+  @Test
+  void whileANewReleaseMigratesTheOldDeploymentIsOnlyRepairedWhereItIsUnsafe() {
+    installReady();
+    edit(
+        r -> {
+          r.getSpec().setImage(V2);
+          r.getSpec().setEnv(List.of(new EnvVar("POOL_SIZE", "5", null)));
+        });
+    kube.calls.clear();
+    reconcile();
+    assertThat(kube.calls).noneMatch(c -> c.startsWith("applyDeployment"));
+
+    kube.editDeployment("chat", d -> d.getSpec().setReplicas(1));
+    reconcile();
+
+    Deployment repaired = kube.deployments.get("chat");
+    assertThat(repaired.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(RolloutState.imageOf(repaired)).as("still the verified image").isEqualTo(V1);
+  }
+
+  @Test
+  void aPodTemplateTheApiServerRefusesStallsAtOnceWithItsMessageAndIsNotRetried() {
+    installReady();
+    edit(r -> r.getSpec().setReplicas(4));
+    kube.failApply = () -> refused("Deployment", "spec.template.spec.nodeSelector: Invalid value");
+
+    RuntimeException error = assertThrowsFrom(this::reconcile);
+    ReleaseReconciliation.Outcome outcome = reconciliation.failed(kube.current(), error, 1, now);
+
+    assertThat(outcome.retry()).isFalse();
+    assertThat(condition("Stalled").getReason()).isEqualTo("InvalidPodTemplate");
+    assertThat(condition("Stalled").getMessage())
+        .contains("the API server refused the Deployment")
+        .contains("nodeSelector: Invalid value");
+    assertThat(lastEvent("InvalidPodTemplate").warning()).isTrue();
+  }
+
+  @Test
+  void otherErrorsAreRetriedAndStallOnlyAfterSeveralAttempts() {
+    installReady();
+    RuntimeException boom = new KubernetesClientException("etcd timeout", 500, null);
+
+    reconciliation.failed(kube.current(), boom, 1, now);
+    assertThat(condition("Stalled").getStatus()).isEqualTo("False");
+    assertThat(condition("Reconciling").getStatus()).isEqualTo("True");
+    assertThat(condition("Ready").getReason()).isEqualTo("ReconcileError");
+
+    ReleaseReconciliation.Outcome third = reconciliation.failed(kube.current(), boom, 3, now);
+    assertThat(third.retry()).isTrue();
+    assertThat(condition("Stalled").getStatus()).isEqualTo("True");
+    assertThat(status().getVerifiedMigrationId()).as("nothing else is lost").isEqualTo(targetId());
+  }
+
+  @Test
+  void aConflictWritesNothingAndIsRetried() {
+    installReady();
+    int writes = kube.statusWrites.size();
+    ReleaseReconciliation.Outcome outcome =
+        reconciliation.failed(
+            kube.current(), new KubernetesClientException("conflict", 409, null), 1, now);
+    assertThat(outcome.retry()).isTrue();
+    assertThat(kube.statusWrites).hasSize(writes);
+  }
+
+  @Test
+  void anUnchangedStatusIsNotWrittenAgain() {
+    installReady();
+    kube.calls.clear();
+    reconcile();
+    assertThat(kube.calls).isEmpty();
+  }
+
+  private void installReady() {
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+    reconcile();
+    kube.rollOut("chat");
+    reconcile();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+  }
+
+  private ReleaseReconciliation.Outcome reconcile() {
+    now = now.plusSeconds(1);
+    FleetlmRelease release = kube.current();
+    Map<String, Job> jobs =
+        kube.jobs.values().stream()
+            .collect(
+                Collectors.toMap(
+                    j -> j.getMetadata().getLabels().get(ResourceNames.LABEL_MIGRATION_ID),
+                    Function.identity()));
+    return reconciliation.reconcile(
+        new Observation(release, jobs, Optional.ofNullable(kube.deployments.get("chat")), now));
+  }
+
+  private void edit(Consumer<FleetlmRelease> change) {
+    kube.editRelease(change);
+  }
+
+  private String targetId() {
+    return MigrationIdentity.of(kube.stored.getSpec());
+  }
+
+  private String jobName() {
+    return ResourceNames.migrationJobName(kube.stored, targetId());
+  }
+
+  private FleetlmReleaseStatus status() {
+    return kube.stored.getStatus();
+  }
+
+  private ReleaseCondition condition(String type) {
+    return status().getConditions().stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private List<String> reasons() {
+    return kube.events.stream().map(ReleaseEvent::reason).toList();
+  }
+
+  private ReleaseEvent lastEvent(String reason) {
+    return kube.events.stream()
+        .filter(e -> e.reason().equals(reason))
+        .reduce((a, b) -> b)
+        .orElseThrow(() -> new AssertionError("no " + reason + " Event in " + reasons()));
+  }
+
+  private static RuntimeException assertThrowsFrom(Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      return e;
+    }
+    throw new AssertionError("expected the reconcile to throw");
+  }
+
+  private static KubernetesClientException refused(String kind, String message) {
+    return new KubernetesClientException(
+        new StatusBuilder()
+            .withCode(422)
+            .withReason("Invalid")
+            .withMessage(kind + " \"chat\" is invalid: " + message)
+            .withNewDetails()
+            .withKind(kind.toLowerCase() + "s")
+            .withName("chat")
+            .endDetails()
+            .build());
+  }
+
+  private static String json(Object value) {
+    return io.fabric8.kubernetes.client.utils.Serialization.asJson(value);
+  }
+
+  private static String base64(String value) {
+    return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+  }
+}
