@@ -131,7 +131,11 @@ class DriftRepairIT {
 
   private void assertRepaired(
       Predicate<Deployment> edited, Predicate<Deployment> repaired, int corrections) {
+    long editedAt = System.nanoTime();
     await().atMost(REPAIR).until(() -> bed.deployment(NAME), d -> d != null && repaired.test(d));
+    System.out.printf(
+        "measured: Deployment put back %d ms after the edit%n",
+        (System.nanoTime() - editedAt) / 1_000_000);
     // The Event follows the status write that took Ready away; the next Ready is the new one.
     await().atMost(REPAIR).until(() -> driftCount() >= corrections);
     awaitPhase(bed.client, bed.namespace, NAME, "Ready");

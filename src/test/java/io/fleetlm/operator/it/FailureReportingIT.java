@@ -71,8 +71,12 @@ class FailureReportingIT {
     bogus.setOperator("Sometimes");
     release.getSpec().setTolerations(List.of(bogus));
     bed.client.resource(release).create();
+    long createdAt = System.nanoTime();
 
     FleetlmRelease stalled = awaitStalled("InvalidPodTemplate");
+    System.out.printf(
+        "measured: InvalidPodTemplate in the status %d ms after apply%n",
+        (System.nanoTime() - createdAt) / 1_000_000);
     assertThat(condition(stalled, "Stalled").orElseThrow().getMessage())
         .contains("the API server refused the migration Job")
         .contains("operator");

@@ -198,6 +198,45 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aMigrationPodDeletedWhileRunningIsNamedAsTheCause() {
+    reconcile();
+    kube.finishJob(jobName(), false, null, 0);
+    kube.podsByJob.clear();
+
+    reconcile();
+
+    assertThat(condition("Stalled").getReason()).isEqualTo("MigrationPodDeleted");
+    assertThat(condition("Stalled").getMessage()).contains("pod was deleted");
+  }
+
+  @Test
+  void aJobCreatedJustBeforeARestartIsAdoptedNotCreatedAgain() {
+    reconcile();
+    // The operator died after creating the Job and before writing the status that records it.
+    kube.stored.setStatus(null);
+    kube.calls.clear();
+
+    reconcile();
+
+    assertThat(kube.calls).noneMatch(c -> c.startsWith("createJob"));
+    assertThat(status().getHistory())
+        .singleElement()
+        .satisfies(r -> assertThat(r.jobName()).isEqualTo(jobName()));
+    assertThat(status().getPhase()).isEqualTo(Phase.Migrating);
+  }
+
+  @Test
+  void anUnusableDatabaseUrlBlocksWithoutShowingIt() {
+    kube.secrets.get("db").getData().put("DATABASE_URL", base64("mysql://u:" + PASSWORD + "@h/d"));
+
+    reconcile();
+
+    assertThat(kube.jobs).isEmpty();
+    assertThat(condition("Stalled").getReason()).isEqualTo("InvalidDatabaseUrl");
+    assertThat(json(status())).doesNotContain(PASSWORD);
+  }
+
+  @Test
   void aMissingSecretBlocksBeforeAnyJobAndIsCheckedAgainLater() {
     kube.secrets.clear();
 
