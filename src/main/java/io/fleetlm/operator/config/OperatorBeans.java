@@ -31,17 +31,10 @@ public class OperatorBeans {
     return Clock.systemUTC();
   }
 
-  /**
-   * Only one replica reconciles when several run (Helm: replicaCount > 1). Null switches leader
-   * election off, which is right for a single replica and for `make run`.
-   */
+  /** Leader election: see {@link LeaderLease}. Null switches it off. */
   @Produces
   @Dependent
-  LeaderElectionConfiguration leaderElection(OperatorConfig config) {
-    if (!config.leaderElection().enabled()) {
-      return null;
-    }
-    return new LeaderElectionConfiguration(
-        "fleetlm-operator-leader", config.leaderElection().leaseNamespace().orElse(null));
+  LeaderElectionConfiguration leaderElection(LeaderLease lease) {
+    return lease.configuration();
   }
 }

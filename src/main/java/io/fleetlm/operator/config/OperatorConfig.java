@@ -32,8 +32,11 @@ public interface OperatorConfig {
 
   LeaderElection leaderElection();
 
-  /** Names this operator instance in the Events it records (the chart sets the pod's name). */
-  @WithDefault("fleetlm-operator")
+  /**
+   * Names this operator instance: its leader-election identity and the reportingInstance of its
+   * Events. The chart sets the pod's name; the default is the host name.
+   */
+  @WithDefault("${HOSTNAME:fleetlm-operator}")
   String instanceName();
 
   /** Doubling delays from initial up to max. */

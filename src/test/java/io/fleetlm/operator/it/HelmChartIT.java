@@ -102,7 +102,14 @@ class HelmChartIT {
       Releases.createDatabaseSecret(admin, apps, db.ectoUrl(database));
       Path log = Path.of("target", "helm-it-operator.log");
       try (OperatorProcess operator =
-          OperatorProcess.start(kubeconfig, Map.of("FLEETLM_WATCH_NAMESPACES", apps), log)) {
+          OperatorProcess.start(
+              kubeconfig,
+              Map.of(
+                  "FLEETLM_WATCH_NAMESPACES", apps,
+                  // As the chart runs it: always with leader election.
+                  "FLEETLM_OPERATOR_LEADER_ELECTION_ENABLED", "true",
+                  "FLEETLM_OPERATOR_LEADER_ELECTION_LEASE_NAMESPACE", operatorNamespace),
+              log)) {
         admin
             .resource(Releases.release(apps, "chat", "ghcr.io/acme/fleetlm:1.0.0", "7", 2))
             .create();
@@ -226,9 +233,19 @@ class HelmChartIT {
             container.awaitRunningPod("ghcr.io/acme/fleetlm:1.0.0"), db, database, 1);
         Releases.awaitPhase(admin, apps, "chat", "Ready");
 
-        replicas.get(leader).close();
+        // The leader gets SIGTERM, as in a rolling upgrade: it exits promptly and hands the Lease
+        // back, so the other replica takes over within a retry period, not a lease duration.
+        long stoppedAt = System.nanoTime();
+        Duration exit = replicas.get(leader).terminate(Duration.ofSeconds(10));
         String next = awaitLeaseHolder(operatorNamespace, leader);
+        Duration takeover = Duration.ofNanos(System.nanoTime() - stoppedAt);
+        System.out.printf(
+            "measured: leader exited %d ms after SIGTERM; new leader %d ms after SIGTERM%n",
+            exit.toMillis(), takeover.toMillis());
         assertThat(next).isNotEqualTo(leader);
+        assertThat(takeover)
+            .as("takeover, the Lease lasting 15 s")
+            .isLessThan(Duration.ofSeconds(8));
         admin
             .resources(FleetlmRelease.class)
             .inNamespace(apps)

@@ -92,6 +92,28 @@ public final class OperatorProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends SIGTERM, as the kubelet does, and waits for the process to end.
+   *
+   * @return how long it took to exit
+   * @throws IllegalStateException if it had not exited after {@code limit}
+   */
+  public Duration terminate(Duration limit) {
+    long start = System.nanoTime();
+    process.destroy();
+    try {
+      if (!process.waitFor(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException(
+            "the operator did not exit within " + limit + " of SIGTERM");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
   @Override
   public void close() {
     process.destroy();
