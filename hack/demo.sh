@@ -31,12 +31,12 @@ hack/cluster/cluster.sh up
 export KUBECONFIG="$root/target/cluster/kubeconfig"
 kubectl get nodes
 
-bold "2. Local PostgreSQL"
+bold "2. Build the operator; local PostgreSQL (from the Maven artifact the tests use)"
+mvn -B -q package -DskipTests
 hack/postgres.sh up
 hack/postgres.sh psql -d postgres -c "DROP DATABASE IF EXISTS fleetlm_demo" -c "CREATE DATABASE fleetlm_demo"
 
-bold "3. Build and start the operator"
-mvn -B -q package -DskipTests
+bold "3. Start the operator"
 kubectl apply --server-side --force-conflicts -f crds/ >/dev/null
 kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns" >/dev/null
 kubectl -n "$ns" create secret generic fleetlm-db \

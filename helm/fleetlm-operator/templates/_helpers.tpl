@@ -25,3 +25,8 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
+
+{{/* Cluster-scoped objects carry the release namespace: two installs must not share a ClusterRole. */}}
+{{- define "fleetlm-operator.clusterScopedName" -}}
+{{- printf "%s-%s" .Release.Namespace (include "fleetlm-operator.fullname" .) | trunc 253 | trimSuffix "-" -}}
+{{- end -}}

@@ -1,7 +1,6 @@
 package io.fleetlm.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
-import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -14,16 +13,5 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @JsonClassDescription(
     "A FleetLM release: the operator migrates the database with the release image, verifies the"
         + " applied migrations in PostgreSQL, and only then rolls the Deployment to that image.")
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase")
-@AdditionalPrinterColumn(name = "Image", jsonPath = ".status.currentImage")
-@AdditionalPrinterColumn(name = "Schema version", jsonPath = ".status.schemaVersion")
-@AdditionalPrinterColumn(
-    name = "Ready replicas",
-    jsonPath = ".status.readyReplicas",
-    type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(
-    name = "Age",
-    jsonPath = ".metadata.creationTimestamp",
-    type = AdditionalPrinterColumn.Type.DATE)
 public class FleetlmRelease extends CustomResource<FleetlmReleaseSpec, FleetlmReleaseStatus>
     implements Namespaced {}

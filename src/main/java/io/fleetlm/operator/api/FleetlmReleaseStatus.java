@@ -47,6 +47,11 @@ public class FleetlmReleaseStatus {
   @JsonPropertyDescription("Ready replicas of the Deployment.")
   private Integer readyReplicas;
 
+  @JsonPropertyDescription(
+      "Ready replicas of the Deployment over the replicas the spec asks for, e.g. 2/3 (the READY"
+          + " column of kubectl get).")
+  private String ready;
+
   @JsonPropertyDescription("Replicas already running the current pod template.")
   private Integer updatedReplicas;
 
@@ -142,6 +147,14 @@ public class FleetlmReleaseStatus {
 
   public void setReplicas(Integer replicas) {
     this.replicas = replicas;
+  }
+
+  public String getReady() {
+    return ready;
+  }
+
+  public void setReady(String ready) {
+    this.ready = ready;
   }
 
   public Integer getReadyReplicas() {

@@ -108,6 +108,7 @@ public final class StatusCalculator {
     status.setFailureMessage(stalled ? migration.failureMessage() : null);
     status.setReplicas(rollout.exists() ? rollout.replicas() : null);
     status.setReadyReplicas(rollout.exists() ? rollout.ready() : null);
+    status.setReady(rollout.ready() + "/" + rollout.wanted());
     status.setUpdatedReplicas(rollout.exists() ? rollout.updated() : null);
     status.setWarnings(SpecWarnings.of(release.getSpec()));
     status.setHistory(in.history());

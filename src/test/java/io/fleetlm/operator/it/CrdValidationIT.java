@@ -64,6 +64,47 @@ class CrdValidationIT {
   }
 
   @Test
+  void kubectlExplainDescribesTheResourceItsSpecAndItsStatus() {
+    Map<String, String> env = Map.of("KUBECONFIG", TestCluster.kubeconfig().toString());
+    for (String[] field :
+        new String[][] {
+          {"fleetlmrelease", "verifies the applied migrations"},
+          {"fleetlmrelease.spec", "What should run"},
+          {"fleetlmrelease.status", "Ready=True"},
+          {"fleetlmrelease.spec.securityContext.runAsUser", "Must not be 0"},
+        }) {
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  // kubectl wraps descriptions at its own width.
+                  assertThat(
+                          Tools.run(env, "kubectl", "explain", field[0])
+                              .output()
+                              .replaceAll("\\s+", " "))
+                      .as(field[0])
+                      .contains(field[1]));
+    }
+  }
+
+  @Test
+  void kubectlGetShowsTheColumnsInReadingOrder() {
+    client.resource(valid("columns")).create();
+    Tools.Result get =
+        Tools.run(
+            Map.of("KUBECONFIG", TestCluster.kubeconfig().toString()),
+            "kubectl",
+            "get",
+            "flr",
+            "columns",
+            "-n",
+            namespace);
+    assertThat(get.exitCode()).as(get.output()).isZero();
+    assertThat(get.output().lines().findFirst().orElseThrow().split("\\s+"))
+        .containsExactly("NAME", "PHASE", "TARGET", "CURRENT", "READY", "SCHEMA", "REASON", "AGE");
+  }
+
+  @Test
   void missingImageIsRejected() {
     assertRejected(r -> r.getSpec().setImage(null), "spec.image: Required value");
   }

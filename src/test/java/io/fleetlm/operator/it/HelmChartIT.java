@@ -84,6 +84,33 @@ class HelmChartIT {
   }
 
   @Test
+  void twoClusterWideInstallsInTwoNamespacesDoNotCollide() {
+    String first = TestCluster.createNamespace("fleetlm-one");
+    String second = TestCluster.createNamespace("fleetlm-two");
+    try {
+      helmInstall("fleetlm-operator", first);
+      helmInstall("fleetlm-operator", second);
+    } finally {
+      Tools.run(kubeconfigEnv(), "helm", "uninstall", "fleetlm-operator", "-n", first);
+      Tools.run(kubeconfigEnv(), "helm", "uninstall", "fleetlm-operator", "-n", second);
+      TestCluster.deleteNamespace(first);
+      TestCluster.deleteNamespace(second);
+    }
+  }
+
+  @Test
+  void deletingTheOperatorsKustomizationNeverDeletesTheCrd() {
+    Tools.Result operator = Tools.run(NO_ENV, "kubectl", "kustomize", "deploy");
+    assertThat(operator.exitCode()).as(operator.output()).isZero();
+    assertThat(operator.output())
+        .contains("kind: Deployment")
+        .doesNotContain("kind: CustomResourceDefinition");
+    Tools.Result crds = Tools.run(NO_ENV, "kubectl", "kustomize", "deploy/crds");
+    assertThat(crds.exitCode()).as(crds.output()).isZero();
+    assertThat(crds.output()).contains("kind: CustomResourceDefinition");
+  }
+
+  @Test
   void chartServiceAccountRunsAReleaseAndIsRefusedTheRest() throws Exception {
     String operatorNamespace = TestCluster.createNamespace("fleetlm-system");
     String apps = TestCluster.createNamespace("apps");
