@@ -1,7 +1,15 @@
-# Built outside this repository's CI (our machines have no container engine):
+# The operator's image. Both base images are build arguments, so the same Dockerfile builds with
+# public images anywhere:
 #   docker build -t ghcr.io/fleetlm/fleetlm-operator:0.1.0 .
-# Stage 1 builds the Quarkus fast-jar; stage 2 is a small JRE image running as non-root.
-FROM maven:3.9-eclipse-temurin-17 AS build
+# and here, without a registry, from a prebuilt target/quarkus-app and a local JRE base
+# (hack/images/build.sh does this with buildah):
+#   buildah build --target runtime --build-context build=target \
+#     --build-arg RUNTIME_IMAGE=localhost/fleetlm/debian-jre17:<key> -t fleetlm-operator .
+ARG BUILD_IMAGE=maven:3.9-eclipse-temurin-17
+ARG RUNTIME_IMAGE=eclipse-temurin:17-jre-alpine
+
+# Stage 1 builds the Quarkus fast-jar into /quarkus-app.
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml .
 RUN mvn -B -q dependency:go-offline
@@ -10,17 +18,18 @@ COPY crds ./crds
 COPY helm/fleetlm-operator/crds ./helm/fleetlm-operator/crds
 COPY deploy/crds ./deploy/crds
 COPY hack/check-generated.sh ./hack/check-generated.sh
-RUN mvn -B -q package -DskipTests
+RUN mvn -B -q package -DskipTests && cp -r target/quarkus-app /quarkus-app
 
-FROM eclipse-temurin:17-jre-alpine
+# Stage 2: a JRE image running as non-root.
+FROM ${RUNTIME_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="fleetlm-operator" \
       org.opencontainers.image.description="Migrates, verifies, then rolls out FleetLM releases"
 WORKDIR /deployments
 # Quarkus fast-jar layout: dependencies change less often than the application, so copy them first.
-COPY --from=build --chown=185:185 /src/target/quarkus-app/lib/ ./lib/
-COPY --from=build --chown=185:185 /src/target/quarkus-app/*.jar ./
-COPY --from=build --chown=185:185 /src/target/quarkus-app/app/ ./app/
-COPY --from=build --chown=185:185 /src/target/quarkus-app/quarkus/ ./quarkus/
+COPY --from=build --chown=185:185 /quarkus-app/lib/ ./lib/
+COPY --from=build --chown=185:185 /quarkus-app/*.jar ./
+COPY --from=build --chown=185:185 /quarkus-app/app/ ./app/
+COPY --from=build --chown=185:185 /quarkus-app/quarkus/ ./quarkus/
 USER 185:185
 EXPOSE 8080
 ENV JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"

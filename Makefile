@@ -20,6 +20,10 @@ build: ## Compile, unit test, package the operator and check the committed CRDs
 test: tools ## Everything: unit tests, then integration tests on a local cluster and PostgreSQL
 	hack/test.sh
 
+.PHONY: e2e
+e2e: tools ## End-to-end suite on a real kubelet node with locally built images (needs root)
+	hack/e2e.sh
+
 .PHONY: unit
 unit: ## Unit tests only (no cluster)
 	$(MVN) test

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A local Kubernetes cluster on loopback: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and kwok (simulated nodes), started by kwokctl from binaries built by
-# hack/tools/build.sh. Usage: cluster.sh up|down|status. The kubeconfig lands in
+# hack/tools/build.sh. Usage: [REAL_NODE=1] cluster.sh up|down|status. REAL_NODE=1 adds a real
+# kubelet node (hack/node/node.sh; needs root and the images of hack/images/build.sh). The kubeconfig lands in
 # target/cluster/kubeconfig; the API server's audit log of ServiceAccount requests in
 # target/cluster/kwok/clusters/<name>/logs/audit.log.
 set -euo pipefail
@@ -37,6 +38,8 @@ kind: KwokctlConfiguration
 options:
   runtime: binary
   bindAddress: 127.0.0.1
+  # Pods on a real node reach the API server as the kubernetes Service, 10.0.0.1.
+  kubeApiserverCertSANs: ["10.0.0.1"]
   kubeVersion: $("$bin/kube-apiserver" --version | awk '{print $2}')
   kubeApiserverBinary: $bin/kube-apiserver
   kubeControllerManagerBinary: $bin/kube-controller-manager
@@ -47,6 +50,12 @@ options:
   kubeAuthorization: true
   kubeAuditPolicy: $root/hack/cluster/audit-policy.yaml
   nodeLeaseDurationSeconds: 40
+# kwok plays only its own nodes (kwokctl's carry this annotation), never a real kubelet's.
+componentsPatches:
+  - name: kwok-controller
+    extraArgs:
+      - {key: manage-all-nodes, value: "false"}
+      - {key: manage-nodes-with-annotation-selector, value: "kwok.x-k8s.io/node=fake"}
 YAML
     for stage in node-initialize node-heartbeat-with-lease pod-ready pod-delete; do
       echo "---"
@@ -70,10 +79,18 @@ YAML
     kubectl --kubeconfig "$kubeconfig" -n default get serviceaccount default >/dev/null 2>&1 && break
     sleep 0.5
   done
+  if [[ "${REAL_NODE:-0}" == 1 ]]; then
+    FLEETLM_IMAGE_ARCHIVES="${FLEETLM_IMAGE_ARCHIVES:-${XDG_CACHE_HOME:-$HOME/.cache}/fleetlm-operator/images/archives}" \
+      "$root/hack/node/node.sh" up "$kubeconfig" "$bin"
+  fi
   say "ready in $((SECONDS - started))s: export KUBECONFIG=$kubeconfig"
 }
 
 down() {
+  # A real node first (if one was started): its kubelet, containerd, bridge, rules and cgroups.
+  if [[ -d "$root/target/cluster/node" ]]; then
+    "$root/hack/node/node.sh" down
+  fi
   if [[ -d "$KWOK_WORKDIR/clusters/$name" ]]; then
     kwokctl delete cluster --name "$name" >/dev/null 2>&1 || true
   fi

@@ -69,7 +69,7 @@ kwok_version="$(module_version kwok sigs.k8s.io/kwok)"; kwok_version="${kwok_ver
 kwok_ldflags="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$kwok_version -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${kube_version#v}"
 build kwok "$kwok_ldflags" sigs.k8s.io/kwok/cmd/kwok kwok
 build kwok "$kwok_ldflags" sigs.k8s.io/kwok/cmd/kwokctl kwokctl
-for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet; do
   build kubernetes "$kube_ldflags" "k8s.io/kubernetes/cmd/$cmd" "$cmd"
 done
 helm_version="$(module_version helm helm.sh/helm/v3)"

@@ -58,7 +58,7 @@ public class LeaderLease {
     shuttingDown = true;
   }
 
-  /** Runs after the operator has stopped (QOSDK stops it at the default observer priority). */
+  /** Runs after the operator has stopped ({@link OperatorLifecycle}, at the default priority). */
   void handBackTheLease(@Observes @Priority(Interceptor.Priority.PLATFORM_AFTER) ShutdownEvent e) {
     if (!config.leaderElection().enabled()) {
       return;

@@ -21,17 +21,42 @@ public final class TestDatabase implements AutoCloseable {
   private static TestDatabase shared;
 
   private final Path dataDirectory;
+  private final String podNetworkHost;
   private final String password = "pw-" + UUID.randomUUID();
   private int port;
   private EmbeddedPostgres postgres;
 
-  private TestDatabase() {
+  private TestDatabase(String podNetworkHost) {
+    this.podNetworkHost = podNetworkHost;
     try {
       this.dataDirectory = Files.createTempDirectory("fleetlm-pg");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     start();
+  }
+
+  private TestDatabase() {
+    this(null);
+  }
+
+  /**
+   * A server that pods on a real node reach at {@code gatewayAddress} (their bridge's gateway on
+   * this machine), trusting connections from that /24 only.
+   */
+  public static TestDatabase forPods(String gatewayAddress) {
+    TestDatabase db = new TestDatabase(gatewayAddress);
+    String subnet = gatewayAddress.substring(0, gatewayAddress.lastIndexOf('.')) + ".0/24";
+    try {
+      Files.writeString(
+          db.dataDirectory.resolve("pg_hba.conf"),
+          "host all all " + subnet + " trust\n",
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    db.execute("postgres", "SELECT pg_reload_conf()");
+    return db;
   }
 
   /** One server for all tests in this JVM; each test makes its own database in it. */
@@ -52,6 +77,9 @@ public final class TestDatabase implements AutoCloseable {
     try {
       EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder().setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+      if (podNetworkHost != null) {
+        builder.setServerConfig("listen_addresses", "127.0.0.1," + podNetworkHost);
+      }
       if (port != 0) {
         builder.setPort(port);
       }
@@ -84,12 +112,32 @@ public final class TestDatabase implements AutoCloseable {
     return "ecto://postgres:" + password + "@localhost:" + port + "/" + database;
   }
 
+  /** DATABASE_URL as pods on the real node must write it: the gateway address, not localhost. */
+  public String ectoUrlForPods(String database) {
+    return "ecto://postgres:" + password + "@" + podNetworkHost + ":" + port + "/" + database;
+  }
+
   public String password() {
     return password;
   }
 
   public DataSource dataSource(String database) {
     return postgres.getDatabase("postgres", database);
+  }
+
+  /** The first column of every row the query returns, as text. */
+  public java.util.List<String> column(String database, String sql) {
+    try (Connection connection = dataSource(database).getConnection();
+        Statement statement = connection.createStatement();
+        java.sql.ResultSet rows = statement.executeQuery(sql)) {
+      java.util.List<String> values = new java.util.ArrayList<>();
+      while (rows.next()) {
+        values.add(rows.getString(1));
+      }
+      return values;
+    } catch (SQLException e) {
+      throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+    }
   }
 
   public void execute(String database, String... statements) {

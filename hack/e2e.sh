@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# make e2e: the end-to-end suite (*E2E) on a real kubelet node beside the kwok nodes. Builds the
+# operator and the images (no registry: hack/images/build.sh), starts the cluster with
+# REAL_NODE=1, runs the suite, and stops everything it started. With KUBECONFIG set, runs against
+# that cluster instead (it needs a node tainted fleetlm.io/real-node that has the images).
+# Skips, saying why, on a machine that cannot run a real node (not root, no cgroups).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+say() { echo "e2e: $*" >&2; }
+
+if [[ -z "${KUBECONFIG:-}" ]]; then
+  if [[ $(id -u) != 0 ]]; then say "SKIPPED: a real kubelet node needs root"; exit 0; fi
+  if ! ls /sys/fs/cgroup/*/ >/dev/null 2>&1 && [[ ! -f /sys/fs/cgroup/cgroup.controllers ]]; then
+    say "SKIPPED: no cgroup file system"; exit 0
+  fi
+fi
+FLEETLM_TOOLS_BIN="$(hack/tools/build.sh | tail -n 1)"
+export FLEETLM_TOOLS_BIN
+mvn -B -q package -DskipTests
+started=0
+cleanup() { [[ $started == 1 ]] && hack/cluster/cluster.sh down || true; }
+trap cleanup EXIT
+if [[ -z "${KUBECONFIG:-}" ]]; then
+  FLEETLM_IMAGE_ARCHIVES="$(hack/images/build.sh | tail -n 1)"
+  export FLEETLM_IMAGE_ARCHIVES
+  # A cluster left running without a real node would not do.
+  hack/cluster/cluster.sh down
+  REAL_NODE=1 hack/cluster/cluster.sh up
+  started=1
+  export KUBECONFIG="$root/target/cluster/kubeconfig"
+fi
+mvn -B verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='*E2E' -DskipCrdCheck=true

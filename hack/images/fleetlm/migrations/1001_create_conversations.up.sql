@@ -1,0 +1,1 @@
+CREATE TABLE conversations (id bigserial PRIMARY KEY, title text);

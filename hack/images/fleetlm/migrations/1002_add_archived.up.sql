@@ -1,0 +1,1 @@
+ALTER TABLE conversations ADD COLUMN archived boolean NOT NULL DEFAULT false;

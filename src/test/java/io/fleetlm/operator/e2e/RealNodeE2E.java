@@ -1,0 +1,342 @@
+package io.fleetlm.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.it.Releases;
+import io.fleetlm.operator.it.TestCluster;
+import io.fleetlm.operator.it.TestDatabase;
+import io.fleetlm.operator.it.Tools;
+import io.fleetlm.operator.kube.ResourceNames;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * On a real kubelet node (make e2e): the operator's own image, installed by the Helm chart into a
+ * namespace enforcing "restricted", and releases of a FleetLM-shaped image whose migration
+ * container really runs against PostgreSQL. Nothing here is played by the test.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealNodeE2E {
+
+  private static final String TAINT = "fleetlm.io/real-node";
+  private static final String OPERATOR_IMAGE = "localhost/fleetlm/operator";
+  private static final String APP_1 = "localhost/fleetlm/app:1";
+  private static final String APP_BROKEN = "localhost/fleetlm/app:broken";
+  private static final Duration TIMEOUT = Duration.ofSeconds(180);
+  private static final KubernetesClient client = TestCluster.client();
+
+  private static String nodeName;
+  private static String gateway;
+  private static String operatorNamespace;
+  private static String apps;
+  private static TestDatabase db;
+  private static String database;
+
+  @BeforeAll
+  static void installTheOperatorFromItsImage() {
+    Node node =
+        client.nodes().list().getItems().stream()
+            .filter(
+                n ->
+                    n.getSpec().getTaints() != null
+                        && n.getSpec().getTaints().stream().anyMatch(t -> TAINT.equals(t.getKey())))
+            .findFirst()
+            .orElse(null);
+    Assumptions.assumeTrue(
+        node != null, "no real kubelet node in this cluster: run `make e2e` (needs root)");
+    nodeName = node.getMetadata().getName();
+    gateway =
+        node.getStatus().getAddresses().stream()
+            .filter(a -> "InternalIP".equals(a.getType()))
+            .findFirst()
+            .orElseThrow()
+            .getAddress();
+    Releases.installCrd(client);
+    db = TestDatabase.forPods(gateway);
+    database = db.createDatabase();
+    Map<String, String> restricted = Map.of("pod-security.kubernetes.io/enforce", "restricted");
+    operatorNamespace = TestCluster.createNamespace("fleetlm-system", restricted);
+    apps = TestCluster.createNamespace("apps", restricted);
+    Releases.createDatabaseSecret(client, apps, db.ectoUrlForPods(database));
+
+    Tools.Result install =
+        Tools.run(
+            kubeconfig(),
+            "helm",
+            "install",
+            "fleetlm-operator",
+            "helm/fleetlm-operator",
+            "-n",
+            operatorNamespace,
+            "--skip-crds",
+            "--set",
+            "image.repository=" + OPERATOR_IMAGE,
+            "--set",
+            "image.tag=dev",
+            "--set",
+            "image.pullPolicy=Never",
+            "--set",
+            "replicaCount=2",
+            "--set",
+            "watchNamespaces={" + apps + "}",
+            "--set",
+            "nodeSelector.kubernetes\\.io/hostname=" + nodeName,
+            "--set",
+            "tolerations[0].key=" + TAINT,
+            "--set",
+            "tolerations[0].operator=Exists",
+            "--wait",
+            "--timeout",
+            "3m");
+    assertThat(install.exitCode()).as(install.output()).isZero();
+  }
+
+  @AfterAll
+  static void uninstall() {
+    if (operatorNamespace == null) {
+      return;
+    }
+    Tools.run(kubeconfig(), "helm", "uninstall", "fleetlm-operator", "-n", operatorNamespace);
+    TestCluster.deleteNamespace(apps);
+    TestCluster.deleteNamespace(operatorNamespace);
+    db.close();
+  }
+
+  @Test
+  @Order(1)
+  void theOperatorRunsNonRootOnAReadOnlyRootFilesystemElectsOneLeaderAndServesMetrics()
+      throws Exception {
+    List<Pod> pods = operatorPods();
+    assertThat(pods).hasSize(2).allMatch(RealNodeE2E::ready);
+    for (Pod pod : pods) {
+      var container = pod.getSpec().getContainers().get(0);
+      assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+      assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+      assertThat(pod.getSpec().getNodeName()).isEqualTo(nodeName);
+    }
+    String holder =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () -> {
+                  var lease =
+                      client
+                          .leases()
+                          .inNamespace(operatorNamespace)
+                          .withName("fleetlm-operator-leader")
+                          .get();
+                  return lease == null ? null : lease.getSpec().getHolderIdentity();
+                },
+                Objects::nonNull);
+    assertThat(pods).extracting(p -> p.getMetadata().getName()).contains(holder);
+    HttpResponse<String> metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://" + pods.get(0).getStatus().getPodIP() + ":8080/metrics"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body()).contains("fleetlm_releases");
+  }
+
+  @Test
+  @Order(2)
+  void aReleaseMigratesInARealContainerThenRollsOutPodsThatNeverMigrate() {
+    client.resource(onTheRealNode(Releases.release(apps, "chat", APP_1, "1001", 2))).create();
+
+    FleetlmRelease ready = awaitPhase("Ready");
+    assertThat(ready.getStatus().getCurrentImage()).isEqualTo(APP_1);
+
+    Pod migration = migrationPods().get(0);
+    ContainerStateTerminated exit = terminated(migration);
+    assertThat(exit.getExitCode()).as("the migration container's own exit code").isZero();
+    List<Pod> appPods = appPods();
+    assertThat(appPods).hasSize(2).allMatch(RealNodeE2E::ready);
+    for (Pod pod : appPods) {
+      assertThat(pod.getSpec().getContainers().get(0).getEnv())
+          .contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));
+      assertThat(client.pods().inNamespace(apps).withName(pod.getMetadata().getName()).getLog())
+          .contains("Skipping database migrations because MIGRATE_ON_BOOT=false");
+    }
+    assertThat(db.column(database, "SELECT version FROM schema_migrations"))
+        .containsExactly("1001");
+    assertThat(db.column(database, "SELECT DISTINCT pod FROM fleetlm_standin_runs"))
+        .as("pods that ran a migration: the migration Job's only")
+        .containsExactly(migration.getMetadata().getName());
+  }
+
+  @Test
+  @Order(3)
+  void aFailingMigrationReportsTheRealExitCodeAndTheOldPodsKeepServing() {
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(apps)
+        .withName("chat")
+        .edit(
+            r -> {
+              r.getSpec().setImage(APP_BROKEN);
+              r.getSpec().getMigration().setExpectedVersion("1003");
+              return r;
+            });
+
+    FleetlmRelease failed = awaitPhase("Failed");
+    assertThat(failed.getStatus().getFailureMessage())
+        .contains("exit code 1")
+        .contains("migration 1003 (up) failed")
+        .contains("already exists");
+    assertThat(failed.getStatus().getCurrentImage()).isEqualTo(APP_1);
+    assertThat(appPods())
+        .hasSize(2)
+        .allMatch(RealNodeE2E::ready)
+        .allMatch(p -> APP_1.equals(p.getSpec().getContainers().get(0).getImage()));
+  }
+
+  @Test
+  @Order(4)
+  void aNamedUserWithoutANumericOneIsRefusedByTheKubelet() {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("named-user")
+            .withNamespace(apps)
+            .endMetadata()
+            .withNewSpec()
+            .withNodeSelector(Map.of("kubernetes.io/hostname", nodeName))
+            .withTolerations(toleration())
+            .withNewSecurityContext()
+            .withRunAsNonRoot(true)
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .addNewContainer()
+            .withName("app")
+            .withImage(APP_1)
+            .withImagePullPolicy("Never")
+            .withNewSecurityContext()
+            .withAllowPrivilegeEscalation(false)
+            .withNewCapabilities()
+            .withDrop("ALL")
+            .endCapabilities()
+            .endSecurityContext()
+            .endContainer()
+            .endSpec()
+            .build();
+    client.resource(pod).create();
+    ContainerStatus status =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () -> {
+                  Pod p = client.pods().inNamespace(apps).withName("named-user").get();
+                  return p.getStatus().getContainerStatuses() == null
+                          || p.getStatus().getContainerStatuses().isEmpty()
+                      ? null
+                      : p.getStatus().getContainerStatuses().get(0);
+                },
+                s ->
+                    s != null
+                        && s.getState().getWaiting() != null
+                        && "CreateContainerConfigError"
+                            .equals(s.getState().getWaiting().getReason()));
+    assertThat(status.getState().getWaiting().getMessage()).contains("non-numeric user (app)");
+  }
+
+  private static FleetlmRelease onTheRealNode(FleetlmRelease release) {
+    release.getSpec().setNodeSelector(Map.of("kubernetes.io/hostname", nodeName));
+    release.getSpec().setTolerations(List.of(toleration()));
+    return release;
+  }
+
+  private static Toleration toleration() {
+    Toleration toleration = new Toleration();
+    toleration.setKey(TAINT);
+    toleration.setOperator("Exists");
+    return toleration;
+  }
+
+  private static FleetlmRelease awaitPhase(String phase) {
+    return await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> Releases.get(client, apps, "chat"),
+            r ->
+                r.getStatus() != null
+                    && r.getStatus().getPhase() != null
+                    && phase.equals(r.getStatus().getPhase().name())
+                    && r.getMetadata()
+                        .getGeneration()
+                        .equals(r.getStatus().getObservedGeneration()));
+  }
+
+  private static List<Pod> operatorPods() {
+    return client
+        .pods()
+        .inNamespace(operatorNamespace)
+        .withLabel("app.kubernetes.io/name", "fleetlm-operator")
+        .list()
+        .getItems();
+  }
+
+  private static List<Pod> appPods() {
+    return client
+        .pods()
+        .inNamespace(apps)
+        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_APP)
+        .list()
+        .getItems()
+        .stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .toList();
+  }
+
+  private static List<Pod> migrationPods() {
+    return client
+        .pods()
+        .inNamespace(apps)
+        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION)
+        .list()
+        .getItems();
+  }
+
+  private static ContainerStateTerminated terminated(Pod pod) {
+    return pod.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+  }
+
+  private static boolean ready(Pod pod) {
+    return pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private static Map<String, String> kubeconfig() {
+    return Map.of("KUBECONFIG", TestCluster.kubeconfig().toString());
+  }
+}
