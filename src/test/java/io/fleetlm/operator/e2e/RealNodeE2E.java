@@ -45,6 +45,7 @@ class RealNodeE2E {
   private static final String OPERATOR_IMAGE = "localhost/fleetlm/operator";
   private static final String APP_1 = "localhost/fleetlm/app:1";
   private static final String APP_BROKEN = "localhost/fleetlm/app:broken";
+  private static final String APP_SLOW = "localhost/fleetlm/app:slow";
   private static final Duration TIMEOUT = Duration.ofSeconds(180);
   private static final KubernetesClient client = TestCluster.client();
 
@@ -266,6 +267,89 @@ class RealNodeE2E {
                         && "CreateContainerConfigError"
                             .equals(s.getState().getWaiting().getReason()));
     assertThat(status.getState().getWaiting().getMessage()).contains("non-numeric user (app)");
+  }
+
+  @Test
+  @Order(5)
+  void upgradingTheOperatorMidMigrationAndUninstallingItLoseNothing() {
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(apps)
+        .withName("chat")
+        .edit(
+            r -> {
+              r.getSpec().setImage(APP_SLOW);
+              r.getSpec().getMigration().setExpectedVersion("1004");
+              return r;
+            });
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                migrationPods().stream()
+                    .anyMatch(
+                        p ->
+                            APP_SLOW.equals(p.getSpec().getContainers().get(0).getImage())
+                                && "Running".equals(p.getStatus().getPhase())));
+
+    // While the migration runs: a new operator (a changed setting rolls its pods).
+    Tools.Result upgrade =
+        Tools.run(
+            kubeconfig(),
+            "helm",
+            "upgrade",
+            "fleetlm-operator",
+            "helm/fleetlm-operator",
+            "-n",
+            operatorNamespace,
+            "--reuse-values",
+            "--set",
+            "logLevel=DEBUG",
+            "--wait",
+            "--timeout",
+            "3m");
+    assertThat(upgrade.exitCode()).as(upgrade.output()).isZero();
+
+    FleetlmRelease ready = awaitPhase("Ready");
+    assertThat(ready.getStatus().getCurrentImage()).isEqualTo(APP_SLOW);
+    assertThat(
+            client.batch().v1().jobs().inNamespace(apps).list().getItems().stream()
+                .filter(
+                    j ->
+                        APP_SLOW.equals(
+                            j.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()))
+                .count())
+        .as("one migration for the release, across the operator's upgrade")
+        .isEqualTo(1);
+    assertThat(db.column(database, "SELECT version FROM schema_migrations ORDER BY version"))
+        .containsExactly("1001", "1002", "1004");
+
+    Tools.Result uninstall =
+        Tools.run(
+            kubeconfig(),
+            "helm",
+            "uninstall",
+            "fleetlm-operator",
+            "-n",
+            operatorNamespace,
+            "--wait");
+    assertThat(uninstall.exitCode()).as(uninstall.output()).isZero();
+    await().atMost(TIMEOUT).until(() -> operatorPods().isEmpty());
+    assertThat(
+            client
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("fleetlmreleases.fleetlm.io")
+                .get())
+        .as("the CRD")
+        .isNotNull();
+    assertThat(Releases.get(client, apps, "chat")).as("the release").isNotNull();
+    assertThat(appPods())
+        .as("FleetLM keeps serving without its operator")
+        .hasSize(2)
+        .allMatch(RealNodeE2E::ready)
+        .allMatch(p -> APP_SLOW.equals(p.getSpec().getContainers().get(0).getImage()));
   }
 
   private static FleetlmRelease onTheRealNode(FleetlmRelease release) {
