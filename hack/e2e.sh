@@ -19,7 +19,14 @@ FLEETLM_TOOLS_BIN="$(hack/tools/build.sh | tail -n 1)"
 export FLEETLM_TOOLS_BIN
 mvn -B -q package -DskipTests
 started=0
-cleanup() { [[ $started == 1 ]] && hack/cluster/cluster.sh down || true; }
+# Whatever happens, the cluster and the real node go; a node that leaves something behind fails.
+cleanup() {
+  local status=$?
+  if [[ $started == 1 ]]; then
+    hack/cluster/cluster.sh down || status=1
+  fi
+  exit $status
+}
 trap cleanup EXIT
 if [[ -z "${KUBECONFIG:-}" ]]; then
   FLEETLM_IMAGE_ARCHIVES="$(hack/images/build.sh | tail -n 1)"

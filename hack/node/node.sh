@@ -173,11 +173,20 @@ stop_pid() {
   rm -f "$file"
 }
 
+# Every process of every pod: they live in the node's cgroups, and outlive their shims.
+kill_pod_processes() {
+  local pids
+  pids="$(find /sys/fs/cgroup/*/"$cgroup_root" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u || true)"
+  [[ -n "$pids" ]] && kill -9 $pids 2>/dev/null || true
+}
+
 down() {
   stop_pid "$state/kubelet.pid"
   # The pods' processes and their shims, then containerd.
+  kill_pod_processes
   pkill -9 -f "containerd-shim-runc-v2 .*-address $run/containerd.sock" 2>/dev/null || true
   stop_pid "$state/containerd.pid"
+  kill_pod_processes
   local mnt
   for mnt in $(findmnt -rn -o TARGET | grep -E "^($state|$run|/run/netns/cni-)" | sort -r); do
     umount -l "$mnt" 2>/dev/null || true
@@ -187,9 +196,14 @@ down() {
   iptables -t nat -D PREROUTING -i "$bridge" -j "$chain" 2>/dev/null || true
   iptables -t nat -F "$chain" 2>/dev/null || true
   iptables -t nat -X "$chain" 2>/dev/null || true
-  local hierarchy
-  for hierarchy in /sys/fs/cgroup/*/; do
-    [[ -d "$hierarchy$cgroup_root" ]] && find "$hierarchy$cgroup_root" -depth -type d -exec rmdir {} \; 2>/dev/null
+  local hierarchy attempt
+  for attempt in 1 2 3 4 5; do
+    for hierarchy in /sys/fs/cgroup/*/; do
+      [[ -d "$hierarchy$cgroup_root" ]] && find "$hierarchy$cgroup_root" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+    ls -d /sys/fs/cgroup/*/"$cgroup_root" >/dev/null 2>&1 || break
+    kill_pod_processes
+    sleep 0.2
   done
   rm -rf "$run" "$state/containerd/root" "$state/kubelet/root" 2>/dev/null || true
   verify_gone

@@ -195,16 +195,7 @@ class RealNodeE2E {
   @Test
   @Order(3)
   void aFailingMigrationReportsTheRealExitCodeAndTheOldPodsKeepServing() {
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(apps)
-        .withName("chat")
-        .edit(
-            r -> {
-              r.getSpec().setImage(APP_BROKEN);
-              r.getSpec().getMigration().setExpectedVersion("1003");
-              return r;
-            });
+    upgradeTo(APP_BROKEN, "1003");
 
     FleetlmRelease failed = awaitPhase("Failed");
     assertThat(failed.getStatus().getFailureMessage())
@@ -272,16 +263,7 @@ class RealNodeE2E {
   @Test
   @Order(5)
   void upgradingTheOperatorMidMigrationAndUninstallingItLoseNothing() {
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(apps)
-        .withName("chat")
-        .edit(
-            r -> {
-              r.getSpec().setImage(APP_SLOW);
-              r.getSpec().getMigration().setExpectedVersion("1004");
-              return r;
-            });
+    upgradeTo(APP_SLOW, "1004");
     await()
         .atMost(TIMEOUT)
         .until(
@@ -352,6 +334,19 @@ class RealNodeE2E {
         .allMatch(p -> APP_SLOW.equals(p.getSpec().getContainers().get(0).getImage()));
   }
 
+  private static void upgradeTo(String image, String expectedVersion) {
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(apps)
+        .withName("chat")
+        .edit(
+            r -> {
+              r.getSpec().setImage(image);
+              r.getSpec().getMigration().setExpectedVersion(expectedVersion);
+              return r;
+            });
+  }
+
   private static FleetlmRelease onTheRealNode(FleetlmRelease release) {
     release.getSpec().setNodeSelector(Map.of("kubernetes.io/hostname", nodeName));
     release.getSpec().setTolerations(List.of(toleration()));
@@ -366,17 +361,7 @@ class RealNodeE2E {
   }
 
   private static FleetlmRelease awaitPhase(String phase) {
-    return await()
-        .atMost(TIMEOUT)
-        .until(
-            () -> Releases.get(client, apps, "chat"),
-            r ->
-                r.getStatus() != null
-                    && r.getStatus().getPhase() != null
-                    && phase.equals(r.getStatus().getPhase().name())
-                    && r.getMetadata()
-                        .getGeneration()
-                        .equals(r.getStatus().getObservedGeneration()));
+    return Releases.awaitPhase(client, apps, "chat", phase, TIMEOUT);
   }
 
   private static List<Pod> operatorPods() {
@@ -389,15 +374,7 @@ class RealNodeE2E {
   }
 
   private static List<Pod> appPods() {
-    return client
-        .pods()
-        .inNamespace(apps)
-        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_APP)
-        .list()
-        .getItems()
-        .stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .toList();
+    return Releases.appPods(client, apps);
   }
 
   private static List<Pod> migrationPods() {
@@ -421,6 +398,6 @@ class RealNodeE2E {
   }
 
   private static Map<String, String> kubeconfig() {
-    return Map.of("KUBECONFIG", TestCluster.kubeconfig().toString());
+    return TestCluster.kubeconfigEnv();
   }
 }

@@ -65,7 +65,7 @@ class CrdValidationIT {
 
   @Test
   void kubectlExplainDescribesTheResourceItsSpecAndItsStatus() {
-    Map<String, String> env = Map.of("KUBECONFIG", TestCluster.kubeconfig().toString());
+    Map<String, String> env = TestCluster.kubeconfigEnv();
     for (String[] field :
         new String[][] {
           {"fleetlmrelease", "verifies the applied migrations"},
@@ -91,14 +91,7 @@ class CrdValidationIT {
   void kubectlGetShowsTheColumnsInReadingOrder() {
     client.resource(valid("columns")).create();
     Tools.Result get =
-        Tools.run(
-            Map.of("KUBECONFIG", TestCluster.kubeconfig().toString()),
-            "kubectl",
-            "get",
-            "flr",
-            "columns",
-            "-n",
-            namespace);
+        Tools.run(TestCluster.kubeconfigEnv(), "kubectl", "get", "flr", "columns", "-n", namespace);
     assertThat(get.exitCode()).as(get.output()).isZero();
     assertThat(get.output().lines().findFirst().orElseThrow().split("\\s+"))
         .containsExactly("NAME", "PHASE", "TARGET", "CURRENT", "READY", "SCHEMA", "REASON", "AGE");

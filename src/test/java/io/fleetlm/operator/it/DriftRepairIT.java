@@ -109,16 +109,8 @@ class DriftRepairIT {
     Event drift = driftEvents().get(0);
     assertThat(driftEvents()).hasSize(1);
     assertThat(drift.getCount()).isEqualTo(2);
-    Tools.Result described =
-        Tools.run(
-            java.util.Map.of("KUBECONFIG", TestCluster.kubeconfig().toString()),
-            "kubectl",
-            "describe",
-            "fleetlmrelease",
-            NAME,
-            "-n",
-            bed.namespace);
-    assertThat(described.output()).containsPattern("DriftCorrected\\s+.*\\(x2 over");
+    String described = bed.describe(NAME);
+    assertThat(described).containsPattern("DriftCorrected\\s+.*\\(x2 over");
   }
 
   /**

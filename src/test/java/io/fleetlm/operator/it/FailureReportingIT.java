@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.ReleaseCondition;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -153,16 +152,8 @@ class FailureReportingIT {
 
     assertThat(ownEvents())
         .containsSubsequence("MigrationRunning", "MigrationsVerified", "RollingOut", "Ready");
-    Tools.Result described =
-        Tools.run(
-            Map.of("KUBECONFIG", TestCluster.kubeconfig().toString()),
-            "kubectl",
-            "describe",
-            "fleetlmrelease",
-            NAME,
-            "-n",
-            bed.namespace);
-    String events = described.output().substring(described.output().indexOf("Events:"));
+    String described = bed.describe(NAME);
+    String events = described.substring(described.indexOf("Events:"));
     assertThat(events.indexOf("MigrationRunning"))
         .isLessThan(events.indexOf("MigrationsVerified"))
         .isLessThan(events.indexOf("RollingOut"));

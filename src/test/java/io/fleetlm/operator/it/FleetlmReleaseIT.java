@@ -15,7 +15,6 @@ import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
-import io.fleetlm.operator.kube.ResourceNames;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -447,15 +446,7 @@ class FleetlmReleaseIT {
   }
 
   private List<Pod> appPods() {
-    return client
-        .pods()
-        .inNamespace(namespace)
-        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_APP)
-        .list()
-        .getItems()
-        .stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .toList();
+    return Releases.appPods(client, namespace);
   }
 
   private List<Job> jobs() {

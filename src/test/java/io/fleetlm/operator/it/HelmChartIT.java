@@ -383,7 +383,7 @@ class HelmChartIT {
   }
 
   private static Map<String, String> kubeconfigEnv() {
-    return Map.of("KUBECONFIG", TestCluster.kubeconfig().toString());
+    return TestCluster.kubeconfigEnv();
   }
 
   private static String[] concat(String[] a, String[] b) {

@@ -12,11 +12,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.PodSecuritySpec;
-import io.fleetlm.operator.kube.ResourceNames;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,37 +28,25 @@ class PodSecurityIT {
 
   private static final String IMAGE = "ghcr.io/acme/fleetlm:1.0.0";
 
-  private final KubernetesClient client = TestCluster.client();
-  private TestDatabase db;
-  private String database;
+  private ReleaseTestBed bed;
+  private KubernetesClient client;
   private String namespace;
-  private OperatorHarness operator;
-  private MigrationStandIn container;
-
-  @BeforeAll
-  static void installCrd() {
-    Releases.installCrd(TestCluster.client());
-  }
 
   @BeforeEach
   void setUp() {
-    namespace =
-        TestCluster.createNamespace(
+    bed =
+        new ReleaseTestBed(
             "restricted",
             Map.of(
                 "pod-security.kubernetes.io/enforce", "restricted",
                 "pod-security.kubernetes.io/enforce-version", "latest"));
-    db = TestDatabase.shared();
-    database = db.createDatabase();
-    Releases.createDatabaseSecret(client, namespace, db.ectoUrl(database));
-    container = new MigrationStandIn(client, namespace);
-    operator = new OperatorHarness(client, namespace).start();
+    client = bed.client;
+    namespace = bed.namespace;
   }
 
   @AfterEach
   void tearDown() {
-    operator.close();
-    TestCluster.deleteNamespace(namespace);
+    bed.close();
   }
 
   @Test
@@ -87,12 +73,12 @@ class PodSecurityIT {
   void defaultPodsRunAsFleetlmsNumericUserAndAreAdmitted() {
     client.resource(Releases.release(namespace, "chat", IMAGE, "1001", 2)).create();
 
-    Pod migration = container.awaitRunningPod(IMAGE);
+    Pod migration = bed.container.awaitRunningPod(IMAGE);
     assertNumericNonRootIdentity(migration.getSpec(), 1000L, 1000L, 1000L);
-    container.migrateAndSucceed(migration, db, database, 1001);
+    bed.container.migrateAndSucceed(migration, bed.db, bed.database, 1001);
 
     awaitPhase(client, namespace, "chat", "Ready");
-    List<Pod> appPods = appPods();
+    List<Pod> appPods = bed.appPods();
     assertThat(appPods).hasSize(2);
     appPods.forEach(p -> assertNumericNonRootIdentity(p.getSpec(), 1000L, 1000L, 1000L));
   }
@@ -107,12 +93,12 @@ class PodSecurityIT {
     release.getSpec().setSecurityContext(ids);
     client.resource(release).create();
 
-    Pod migration = container.awaitRunningPod(IMAGE);
+    Pod migration = bed.container.awaitRunningPod(IMAGE);
     assertNumericNonRootIdentity(migration.getSpec(), 65532L, 65533L, 65534L);
-    container.migrateAndSucceed(migration, db, database, 1001);
+    bed.container.migrateAndSucceed(migration, bed.db, bed.database, 1001);
 
     awaitPhase(client, namespace, "chat", "Ready");
-    List<Pod> appPods = appPods();
+    List<Pod> appPods = bed.appPods();
     assertThat(appPods).hasSize(2);
     appPods.forEach(p -> assertNumericNonRootIdentity(p.getSpec(), 65532L, 65533L, 65534L));
   }
@@ -132,14 +118,5 @@ class PodSecurityIT {
             .isEqualTo(user);
       }
     }
-  }
-
-  private List<Pod> appPods() {
-    return client
-        .pods()
-        .inNamespace(namespace)
-        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_APP)
-        .list()
-        .getItems();
   }
 }

@@ -10,11 +10,11 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fleetlm.operator.api.FleetlmRelease;
-import io.fleetlm.operator.kube.ResourceNames;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -35,8 +35,15 @@ final class ReleaseTestBed implements AutoCloseable {
   final OperatorHarness operator;
 
   ReleaseTestBed(String prefix) {
+    this(prefix, Map.of());
+  }
+
+  /**
+   * @param namespaceLabels labels of the test's namespace, e.g. a Pod Security level to enforce
+   */
+  ReleaseTestBed(String prefix, Map<String, String> namespaceLabels) {
     Releases.installCrd(client);
-    namespace = TestCluster.createNamespace(prefix);
+    namespace = TestCluster.createNamespace(prefix, namespaceLabels);
     database = db.createDatabase();
     Releases.createDatabaseSecret(client, namespace, db.ectoUrl(database));
     container = new MigrationStandIn(client, namespace);
@@ -76,15 +83,22 @@ final class ReleaseTestBed implements AutoCloseable {
   }
 
   List<Pod> appPods() {
-    return client
-        .pods()
-        .inNamespace(namespace)
-        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_APP)
-        .list()
-        .getItems()
-        .stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .toList();
+    return Releases.appPods(client, namespace);
+  }
+
+  /** What `kubectl describe fleetlmrelease` prints, Events included. */
+  String describe(String name) {
+    Tools.Result described =
+        Tools.run(
+            TestCluster.kubeconfigEnv(),
+            "kubectl",
+            "describe",
+            "fleetlmrelease",
+            name,
+            "-n",
+            namespace);
+    assertThat(described.exitCode()).as(described.output()).isZero();
+    return described.output();
   }
 
   List<Job> jobs() {

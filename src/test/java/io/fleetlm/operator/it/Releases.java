@@ -2,6 +2,7 @@ package io.fleetlm.operator.it;
 
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -11,11 +12,13 @@ import io.fleetlm.operator.api.FleetlmReleaseSpec;
 import io.fleetlm.operator.api.MigrationSpec;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.SecretKeyReference;
+import io.fleetlm.operator.kube.ResourceNames;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** FleetlmRelease fixtures and look-ups, as a user would write and read them. */
@@ -110,11 +113,29 @@ public final class Releases {
         .findFirst();
   }
 
+  /** The release's app pods that are not on their way out. */
+  public static List<Pod> appPods(KubernetesClient client, String namespace) {
+    return client
+        .pods()
+        .inNamespace(namespace)
+        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_APP)
+        .list()
+        .getItems()
+        .stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .toList();
+  }
+
   /** Waits until the release reports the phase for its current generation. */
   public static FleetlmRelease awaitPhase(
       KubernetesClient client, String namespace, String name, String phase) {
+    return awaitPhase(client, namespace, name, phase, Duration.ofSeconds(90));
+  }
+
+  public static FleetlmRelease awaitPhase(
+      KubernetesClient client, String namespace, String name, String phase, Duration timeout) {
     return await()
-        .atMost(Duration.ofSeconds(90))
+        .atMost(timeout)
         .until(
             () -> get(client, namespace, name),
             r ->

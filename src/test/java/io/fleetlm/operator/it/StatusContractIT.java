@@ -138,7 +138,7 @@ class StatusContractIT {
   private boolean kubectlWaitReady() {
     Tools.Result result =
         Tools.run(
-            Map.of("KUBECONFIG", TestCluster.kubeconfig().toString()),
+            TestCluster.kubeconfigEnv(),
             "kubectl",
             "wait",
             "--for=condition=Ready",

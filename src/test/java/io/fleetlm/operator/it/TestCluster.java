@@ -76,6 +76,11 @@ public final class TestCluster {
     return Path.of("target", "cluster", "kubeconfig").toAbsolutePath();
   }
 
+  /** The environment that points kubectl and helm at the test cluster. */
+  public static Map<String, String> kubeconfigEnv() {
+    return Map.of("KUBECONFIG", kubeconfig().toString());
+  }
+
   /** A fresh namespace; deleting it at the end lets garbage collection clean up. */
   public static String createNamespace(String prefix, Map<String, String> labels) {
     String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
