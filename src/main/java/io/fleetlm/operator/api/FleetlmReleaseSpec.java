@@ -91,6 +91,13 @@ public class FleetlmReleaseSpec {
           + " dropped, seccomp RuntimeDefault (the \"restricted\" Pod Security Standard).")
   private PodSecuritySpec securityContext;
 
+  @Pattern("^(Always|IfNotPresent|Never)$")
+  @JsonPropertyDescription(
+      "When the kubelet pulls the image: Always, IfNotPresent or Never (images loaded onto the"
+          + " nodes beforehand). Default: Kubernetes' own (Always for :latest, else"
+          + " IfNotPresent).")
+  private String imagePullPolicy;
+
   @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
   @JsonPropertyDescription("ServiceAccount of the app and migration pods.")
   private String serviceAccountName;
@@ -210,6 +217,14 @@ public class FleetlmReleaseSpec {
 
   public void setSecurityContext(PodSecuritySpec securityContext) {
     this.securityContext = securityContext;
+  }
+
+  public String getImagePullPolicy() {
+    return imagePullPolicy;
+  }
+
+  public void setImagePullPolicy(String imagePullPolicy) {
+    this.imagePullPolicy = imagePullPolicy;
   }
 
   public String getServiceAccountName() {

@@ -34,6 +34,7 @@ public final class AppDeploymentFactory {
         new ContainerBuilder()
             .withName(ResourceNames.APP_CONTAINER)
             .withImage(verifiedImage)
+            .withImagePullPolicy(spec.getImagePullPolicy())
             .addNewPort()
             .withName("http")
             .withContainerPort(port)

@@ -1,5 +1,6 @@
 package io.fleetlm.operator.kube;
 
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -80,6 +81,11 @@ public final class FabricKubernetesPort implements KubernetesPort {
   }
 
   @Override
+  public void deleteJob(Job job) {
+    client.resource(job).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+  }
+
+  @Override
   public Deployment applyDeployment(Deployment desired) {
     Optional<Deployment> before = deployments.get(ResourceID.fromResource(desired));
     Deployment applied =
@@ -103,7 +109,7 @@ public final class FabricKubernetesPort implements KubernetesPort {
     return client
         .pods()
         .inNamespace(namespace)
-        .withLabel("batch.kubernetes.io/job-name", jobName)
+        .withLabel(ResourceNames.LABEL_JOB_NAME, jobName)
         .list()
         .getItems();
   }

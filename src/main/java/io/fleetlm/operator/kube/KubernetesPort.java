@@ -28,6 +28,9 @@ public interface KubernetesPort {
    */
   boolean createJob(Job job);
 
+  /** Deletes a Job and, in the background, its pods. */
+  void deleteJob(Job job);
+
   /** Server-side apply of the operator's whole intent; returns the Deployment as stored. */
   Deployment applyDeployment(Deployment desired);
 

@@ -30,6 +30,7 @@ public final class MigrationJobFactory {
         new ContainerBuilder()
             .withName(ResourceNames.MIGRATION_CONTAINER)
             .withImage(spec.getImage())
+            .withImagePullPolicy(spec.getImagePullPolicy())
             .withCommand(noCommandGiven ? null : migration.getCommand())
             .withArgs(args)
             .withEnv(PodSpecParts.environment(spec))
@@ -55,12 +56,19 @@ public final class MigrationJobFactory {
         .withNewTemplate()
         .withNewMetadata()
         .withLabels(PodSpecParts.podLabels(spec, labels))
-        .withAnnotations(PodSpecParts.podAnnotations(spec))
+        .withAnnotations(migrationPodAnnotations(release))
         .endMetadata()
         .withSpec(PodSpecParts.podSpec(spec, container).withRestartPolicy("Never").build())
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  /** The release's exact name: pod labels can only hold a shortened one. */
+  private static Map<String, String> migrationPodAnnotations(FleetlmRelease release) {
+    Map<String, String> annotations = PodSpecParts.podAnnotations(release.getSpec());
+    annotations.put(ResourceNames.ANNOTATION_RELEASE, release.getMetadata().getName());
+    return annotations;
   }
 
   private static boolean isEmpty(List<String> values) {

@@ -20,6 +20,8 @@ public final class ResourceNames {
   public static final String LABEL_MIGRATION_ID = "fleetlm.io/migration-id";
   public static final String ANNOTATION_DESIRED_HASH = "fleetlm.io/desired-hash";
   public static final String ANNOTATION_IMAGE = "fleetlm.io/image";
+  public static final String ANNOTATION_RELEASE = "fleetlm.io/release";
+  public static final String LABEL_JOB_NAME = "batch.kubernetes.io/job-name";
   public static final String COMPONENT_APP = "app";
   public static final String COMPONENT_MIGRATION = "migration";
   public static final String MANAGED_SELECTOR = LABEL_MANAGED_BY + "=" + MANAGED_BY;

@@ -19,7 +19,10 @@ public final class ReleaseEvents {
   private ReleaseEvents() {}
 
   public static List<ReleaseEvent> between(
-      FleetlmReleaseStatus before, FleetlmReleaseStatus after, List<String> driftCorrected) {
+      FleetlmReleaseStatus before,
+      FleetlmReleaseStatus after,
+      List<String> driftCorrected,
+      List<String> stoppedJobs) {
     FleetlmReleaseStatus old = Objects.requireNonNullElseGet(before, FleetlmReleaseStatus::new);
     List<ReleaseEvent> events = new ArrayList<>();
     String verified = after.getVerifiedMigrationId();
@@ -40,6 +43,15 @@ public final class ReleaseEvents {
               "the Deployment was changed outside the FleetlmRelease and was put back: "
                   + String.join("; ", driftCorrected)
                   + ". Change the FleetlmRelease instead."));
+    }
+    for (String job : stoppedJobs) {
+      events.add(
+          ReleaseEvent.normal(
+              "SupersededMigrationStopped",
+              "stopped migration Job "
+                  + job
+                  + " of a superseded spec: its pod never started its container, so nothing"
+                  + " was interrupted"));
     }
     boolean wasPaused = condition(old, ConditionType.PAUSED).isPresent();
     boolean isPaused = condition(after, ConditionType.PAUSED).isPresent();

@@ -1,5 +1,6 @@
 package io.fleetlm.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fleetlm.operator.api.FleetlmRelease;
@@ -16,6 +17,7 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -72,6 +75,26 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
                 .build(),
             context);
+    // Migration pods belong to Jobs; their annotation names the release.
+    var pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, FleetlmRelease.class)
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
+                .withSecondaryToPrimaryMapper(
+                    pod ->
+                        pod.getMetadata().getAnnotations() == null
+                                || !pod.getMetadata()
+                                    .getAnnotations()
+                                    .containsKey(ResourceNames.ANNOTATION_RELEASE)
+                            ? Set.of()
+                            : Set.of(
+                                new ResourceID(
+                                    pod.getMetadata()
+                                        .getAnnotations()
+                                        .get(ResourceNames.ANNOTATION_RELEASE),
+                                    pod.getMetadata().getNamespace())))
+                .build(),
+            context);
     reconciliation =
         new ReleaseReconciliation(
             new FabricKubernetesPort(
@@ -79,7 +102,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
             historyReader,
             metrics,
             config);
-    return List.of(jobs, deployments);
+    return List.of(jobs, deployments, pods);
   }
 
   @Override
@@ -112,9 +135,17 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
                     j -> j.getMetadata().getLabels().get(ResourceNames.LABEL_MIGRATION_ID),
                     Function.identity(),
                     (a, b) -> a));
+    Map<String, List<Pod>> podsByJob =
+        context.getSecondaryResources(Pod.class).stream()
+            .filter(p -> p.getMetadata().getLabels() != null)
+            .filter(p -> p.getMetadata().getLabels().containsKey(ResourceNames.LABEL_JOB_NAME))
+            .collect(
+                Collectors.groupingBy(
+                    p -> p.getMetadata().getLabels().get(ResourceNames.LABEL_JOB_NAME)));
     return new Observation(
         release,
         jobsById,
+        podsByJob,
         context.getSecondaryResource(Deployment.class),
         // Kubernetes condition times have second precision.
         clock.instant().truncatedTo(ChronoUnit.SECONDS));

@@ -13,6 +13,7 @@ import io.fleetlm.operator.database.SchemaHistoryReader;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.MigrationJobFactory;
 import io.fleetlm.operator.kube.MigrationJobState;
+import io.fleetlm.operator.kube.MigrationPods;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
@@ -169,22 +170,61 @@ final class MigrationExecutor {
     }
 
     StepResult awaitJob(Job job) {
+      ReleaseHistory known =
+          remembered(job).mark(id, ReleaseOutcome.Migrating, null, null, null, now);
+      Optional<MigrationPods.Stall> stall = MigrationPods.stall(observation.podsOf(job));
+      if (stall.isPresent()) {
+        String said = secrets.masker().mask(stall.get().message());
+        String message =
+            "migration Job "
+                + jobName
+                + " cannot make progress: "
+                + said
+                + ". "
+                + fixFor(stall.get());
+        return StepResult.of(
+            new MigrationProgress(Stage.STALLED, stall.get().reason(), message, null, said),
+            known,
+            verifiedId);
+      }
       return StepResult.of(
           MigrationProgress.of(
               Stage.MIGRATING,
               "MigrationRunning",
               "migration Job " + jobName + " is running for " + image()),
-          remembered(job).mark(id, ReleaseOutcome.Migrating, null, null, null, now),
+          known,
           verifiedId);
     }
 
+    private String fixFor(MigrationPods.Stall stall) {
+      return switch (stall.reason()) {
+        case "ImagePullFailed" ->
+            "Fix spec.image (or imagePullSecrets, imagePullPolicy); a new image starts its"
+                + " migration at once";
+        case "ContainerConfigError" ->
+            "Create the Secret or ConfigMap it names, or fix spec.env/envFrom; the kubelet"
+                + " retries by itself";
+        case "Unschedulable" ->
+            "Fix spec.nodeSelector, tolerations or resources, or add capacity; the migration"
+                + " starts once the pod is scheduled";
+        default -> "Raise spec.resources.limits.memory, then change spec.migration.runId";
+      };
+    }
+
     StepResult jobFailed(Job job, String jobReason) {
-      List<Pod> pods =
-          kube.podsOfJob(job.getMetadata().getNamespace(), job.getMetadata().getName());
+      List<Pod> pods = observation.podsOf(job);
+      if (pods.isEmpty()) {
+        // The pod informer may not have it; ask before concluding that the pod was deleted.
+        pods = kube.podsOfJob(job.getMetadata().getNamespace(), job.getMetadata().getName());
+      }
+      boolean oomKilled =
+          MigrationPods.stall(pods).filter(s -> "OOMKilled".equals(s.reason())).isPresent();
       String reason =
           "DeadlineExceeded".equals(jobReason)
               ? "DeadlineExceeded"
-              : pods.isEmpty() ? "MigrationPodDeleted" : "MigrationJobFailed";
+              : oomKilled
+                  ? "OOMKilled"
+                  : pods.isEmpty() ? "MigrationPodDeleted" : "MigrationJobFailed";
       String podText =
           JobFailureMessages.describe(job, jobReason, MigrationJobState.of(job).message(), pods);
       String detail = secrets.masker().mask(podText);

@@ -1,5 +1,6 @@
 package io.fleetlm.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -12,6 +13,7 @@ import io.fleetlm.operator.config.OperatorConfig;
 import io.fleetlm.operator.database.SchemaHistoryReader;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.MigrationJobState;
+import io.fleetlm.operator.kube.MigrationPods;
 import io.fleetlm.operator.kube.ReleaseEvent;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.observability.ReleaseEvents;
@@ -29,6 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -90,13 +93,16 @@ final class ReleaseReconciliation {
               release.getMetadata().getNamespace(),
               ResourceNames.migrationJobName(release, targetId));
     }
+    List<String> stopped = stopStuckSupersededJobs(observation, targetId);
     MigrationStep step =
         MigrationPlanner.next(
             targetId,
             verifiedId,
             record.map(ReleaseRecord::outcome),
             targetJob.map(MigrationJobState::of),
-            otherRunningJobs(observation, targetId),
+            otherRunningJobs(observation, targetId).stream()
+                .filter(name -> !stopped.contains(name))
+                .toList(),
             observation.paused());
     LOG.debugf("%s: step %s", observation.name(), step);
     ReleaseSecrets secrets =
@@ -121,7 +127,13 @@ final class ReleaseReconciliation {
         statusOf(observation, migration, RolloutState.of(rollout.deployment(), wanted));
     write(written, status);
     announce(
-        release, observation.previous(), status, rollout.corrected(), secrets, observation.now());
+        release,
+        observation.previous(),
+        status,
+        rollout.corrected(),
+        stopped,
+        secrets,
+        observation.now());
 
     Duration requeue = migration.retryAfter();
     if (migration.progress().stage() == Stage.BLOCKED) {
@@ -182,9 +194,10 @@ final class ReleaseReconciliation {
       FleetlmReleaseStatus before,
       FleetlmReleaseStatus after,
       List<String> driftCorrected,
+      List<String> stoppedJobs,
       ReleaseSecrets secrets,
       Instant now) {
-    List<ReleaseEvent> events = ReleaseEvents.between(before, after, driftCorrected);
+    List<ReleaseEvent> events = ReleaseEvents.between(before, after, driftCorrected, stoppedJobs);
     if (!events.isEmpty()) {
       SecretMasker masker =
           driftCorrected.isEmpty() ? SecretMasker.urlCredentialsOnly() : secrets.masker();
@@ -238,6 +251,33 @@ final class ReleaseReconciliation {
         .filter(r -> r.outcome() == ReleaseOutcome.Verified)
         .map(ReleaseRecord::image)
         .orElse(null);
+  }
+
+  /**
+   * A superseded migration whose pod never started its container (it cannot pull its image, lacks
+   * its configuration, cannot be scheduled) is stopped at once, so that the migration of the spec
+   * that fixes it need not wait for the old Job's deadline. A container that has started is never
+   * stopped: a migration is never killed mid-run.
+   */
+  private List<String> stopStuckSupersededJobs(Observation observation, String targetId) {
+    List<String> stopped = new java.util.ArrayList<>();
+    for (Map.Entry<String, Job> entry : observation.jobsById().entrySet()) {
+      Job job = entry.getValue();
+      List<Pod> pods = observation.podsOf(job);
+      if (!entry.getKey().equals(targetId)
+          && !MigrationJobState.of(job).finished()
+          && MigrationPods.stall(pods).isPresent()
+          && MigrationPods.neverStarted(pods)) {
+        kube.deleteJob(job);
+        LOG.infof(
+            "%s: stopped superseded migration Job %s: %s",
+            observation.name(),
+            job.getMetadata().getName(),
+            MigrationPods.stall(pods).get().reason());
+        stopped.add(job.getMetadata().getName());
+      }
+    }
+    return stopped;
   }
 
   private static List<String> otherRunningJobs(Observation observation, String targetId) {

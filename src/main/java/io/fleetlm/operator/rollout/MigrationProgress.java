@@ -14,6 +14,11 @@ public record MigrationProgress(
     PAUSED,
     WAITING_FOR_SUPERSEDED,
     MIGRATING,
+    /**
+     * The migration Job still runs, but its pod cannot make progress (image, configuration,
+     * scheduling): the user has to act, and the Job goes on by itself once they have.
+     */
+    STALLED,
     MIGRATION_FAILED,
     /** The Job succeeded but the database could not be read yet; retried with backoff. */
     VERIFYING,
@@ -28,6 +33,7 @@ public record MigrationProgress(
   public boolean failed() {
     return stage == Stage.MIGRATION_FAILED
         || stage == Stage.VERIFICATION_FAILED
-        || stage == Stage.BLOCKED;
+        || stage == Stage.BLOCKED
+        || stage == Stage.STALLED;
   }
 }

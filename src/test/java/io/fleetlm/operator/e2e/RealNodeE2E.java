@@ -262,6 +262,83 @@ class RealNodeE2E {
 
   @Test
   @Order(5)
+  void anImageThatIsNotThereStallsWithinSecondsAndItsFixTakesEffectAtOnce() {
+    String stuckDb = db.createDatabase();
+    Releases.createDatabaseSecretNamed(client, apps, "stuck-db", db.ectoUrlForPods(stuckDb));
+    FleetlmRelease release =
+        onTheRealNode(Releases.release(apps, "stuck", "localhost/fleetlm/app:absent", "1001", 1));
+    release.getSpec().setImagePullPolicy("Never");
+    release.getSpec().getDatabase().getUrlSecretRef().setName("stuck-db");
+    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName("stuck-db");
+    long applied = System.nanoTime();
+    client.resource(release).create();
+
+    FleetlmRelease stalled = awaitStalled("stuck", "ImagePullFailed");
+    long reported = System.nanoTime();
+    assertThat(stalledMessage(stalled)).contains("ErrImageNeverPull");
+
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(apps)
+        .withName("stuck")
+        .edit(
+            r -> {
+              r.getSpec().setImage(APP_1);
+              return r;
+            });
+    Releases.awaitPhase(client, apps, "stuck", "Ready", TIMEOUT);
+    System.out.printf(
+        "measured: ImagePullFailed in the status %d ms after apply; Ready %d ms after the fix%n",
+        (reported - applied) / 1_000_000, (System.nanoTime() - reported) / 1_000_000);
+    assertThat(db.column(stuckDb, "SELECT version FROM schema_migrations")).containsExactly("1001");
+  }
+
+  @Test
+  @Order(6)
+  void aMissingSecretKeyStallsAsAContainerConfigErrorUntilTheKeyExists() {
+    String configDb = db.createDatabase();
+    Releases.createDatabaseSecretNamed(client, apps, "config-db", db.ectoUrlForPods(configDb));
+    FleetlmRelease release = onTheRealNode(Releases.release(apps, "config", APP_1, "1001", 1));
+    release.getSpec().getDatabase().getUrlSecretRef().setName("config-db");
+    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName("config-db");
+    release
+        .getSpec()
+        .setEnv(
+            List.of(
+                new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+                    .withName("SMTP_PASSWORD")
+                    .withNewValueFrom()
+                    .withNewSecretKeyRef("SMTP_PASSWORD", "config-db", false)
+                    .endValueFrom()
+                    .build()));
+    long applied = System.nanoTime();
+    client.resource(release).create();
+
+    FleetlmRelease stalled = awaitStalled("config", "ContainerConfigError");
+    System.out.printf(
+        "measured: ContainerConfigError in the status %d ms after apply%n",
+        (System.nanoTime() - applied) / 1_000_000);
+    assertThat(stalledMessage(stalled))
+        .contains("CreateContainerConfigError")
+        .contains("SMTP_PASSWORD");
+
+    client
+        .secrets()
+        .inNamespace(apps)
+        .withName("config-db")
+        .edit(
+            s -> {
+              s.getData()
+                  .put(
+                      "SMTP_PASSWORD",
+                      java.util.Base64.getEncoder().encodeToString("smtp-pw".getBytes()));
+              return s;
+            });
+    Releases.awaitPhase(client, apps, "config", "Ready", TIMEOUT);
+  }
+
+  @Test
+  @Order(7)
   void upgradingTheOperatorMidMigrationAndUninstallingItLoseNothing() {
     upgradeTo(APP_SLOW, "1004");
     await()
@@ -332,6 +409,21 @@ class RealNodeE2E {
         .hasSize(2)
         .allMatch(RealNodeE2E::ready)
         .allMatch(p -> APP_SLOW.equals(p.getSpec().getContainers().get(0).getImage()));
+  }
+
+  private static FleetlmRelease awaitStalled(String name, String reason) {
+    return await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> Releases.get(client, apps, name),
+            r ->
+                Releases.condition(r, "Stalled")
+                    .filter(c -> "True".equals(c.getStatus()) && reason.equals(c.getReason()))
+                    .isPresent());
+  }
+
+  private static String stalledMessage(FleetlmRelease release) {
+    return Releases.condition(release, "Stalled").orElseThrow().getMessage();
   }
 
   private static void upgradeTo(String image, String expectedVersion) {

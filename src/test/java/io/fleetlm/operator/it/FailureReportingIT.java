@@ -80,7 +80,7 @@ class FailureReportingIT {
         .contains("the API server refused the migration Job")
         .contains("operator");
     assertThat(condition(stalled, "Ready").orElseThrow().getStatus()).isEqualTo("False");
-    assertThat(warnings("InvalidPodTemplate")).isNotEmpty();
+    await().atMost(ReleaseTestBed.TIMEOUT).until(() -> !warnings("InvalidPodTemplate").isEmpty());
     assertThat(bed.jobs()).isEmpty();
 
     bed.editRelease(NAME, r -> r.getSpec().setTolerations(null));

@@ -106,7 +106,12 @@ class FleetlmReleaseIT {
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
         .contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));
     assertThat(appPods()).hasSize(2).allMatch(p -> V1.equals(imageOf(p)));
-    assertThat(eventReasons()).contains("MigrationRunning", "MigrationsVerified", "Ready");
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(eventReasons())
+                    .contains("MigrationRunning", "MigrationsVerified", "Ready"));
     Job job = onlyJob();
     assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
         .contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));
@@ -152,7 +157,13 @@ class FleetlmReleaseIT {
         .contains("relation exists");
     assertThat(condition(failed, "Ready").orElseThrow().getMessage())
         .contains("the Deployment keeps running " + V1);
-    assertThat(warningEvents()).anyMatch(e -> e.getMessage().contains("relation exists"));
+    // Events follow the status write they describe.
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(warningEvents())
+                    .anyMatch(e -> e.getMessage().contains("relation exists")));
     assertThat(imageOf(deployment())).isEqualTo(V1);
     assertThat(appPods()).hasSize(2).allMatch(p -> V1.equals(imageOf(p)));
     assertThat(watcher.appPodImages()).containsOnly(V1);

@@ -70,6 +70,13 @@ final class FakeKubernetesPort implements KubernetesPort {
   }
 
   @Override
+  public void deleteJob(Job job) {
+    calls.add("deleteJob " + job.getMetadata().getName());
+    jobs.remove(job.getMetadata().getName());
+    podsByJob.remove(job.getMetadata().getName());
+  }
+
+  @Override
   public Deployment applyDeployment(Deployment desired) {
     calls.add("applyDeployment " + desired.getMetadata().getName());
     if (failApply != null) {
@@ -178,6 +185,31 @@ final class FakeKubernetesPort implements KubernetesPort {
                   .endStatus()
                   .build()));
     }
+  }
+
+  /** The kubelet reports the Job's pod waiting, e.g. on ErrImagePull. */
+  void podWaiting(String jobName, String reason, String message) {
+    podsByJob.put(
+        jobName,
+        List.of(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(jobName + "-pod")
+                .endMetadata()
+                .withNewStatus()
+                .withContainerStatuses(
+                    new ContainerStatusBuilder()
+                        .withName("migrate")
+                        .withState(
+                            new ContainerStateBuilder()
+                                .withNewWaiting()
+                                .withReason(reason)
+                                .withMessage(message)
+                                .endWaiting()
+                                .build())
+                        .build())
+                .endStatus()
+                .build()));
   }
 
   /** What the Deployment controller reports once every replica of the current spec is up. */

@@ -272,6 +272,54 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aPodThatCannotPullItsImageStallsAtOnceWithTheKubeletsWords() {
+    reconcile();
+    kube.podWaiting(
+        jobName(), "ErrImageNeverPull", "image fleetlm:1 is not present with pull policy Never");
+
+    reconcile();
+
+    assertThat(condition("Stalled").getStatus()).isEqualTo("True");
+    assertThat(condition("Stalled").getReason()).isEqualTo("ImagePullFailed");
+    assertThat(condition("Stalled").getMessage())
+        .contains("ErrImageNeverPull: image fleetlm:1 is not present")
+        .contains("Fix spec.image");
+    assertThat(status().getHistory().get(0).outcome())
+        .as("the Job still runs: not a failed migration")
+        .isEqualTo(ReleaseOutcome.Migrating);
+    assertThat(lastEvent("ImagePullFailed").warning()).isTrue();
+  }
+
+  @Test
+  void aFixedSpecStopsTheStuckSupersededMigrationAndStartsItsOwnAtOnce() {
+    reconcile();
+    String stuck = jobName();
+    kube.podWaiting(stuck, "ErrImagePull", "pull access denied");
+    reconcile();
+
+    edit(r -> r.getSpec().setImage(V2));
+    reconcile();
+
+    assertThat(kube.calls).contains("deleteJob " + stuck);
+    assertThat(kube.jobs).containsOnlyKeys(jobName());
+    assertThat(reasons()).contains("SupersededMigrationStopped");
+    assertThat(status().getPhase()).isEqualTo(Phase.Migrating);
+  }
+
+  @Test
+  void aSupersededMigrationThatStartedIsNeverStopped() {
+    reconcile();
+    String running = jobName();
+    edit(r -> r.getSpec().setImage(V2));
+
+    reconcile();
+
+    assertThat(kube.calls).noneMatch(c -> c.startsWith("deleteJob"));
+    assertThat(kube.jobs).containsOnlyKeys(running);
+    assertThat(condition("Ready").getReason()).isEqualTo("WaitingForSupersededMigration");
+  }
+
+  @Test
   void pausedStartsNoMigrationAndSaysReadyFalseReconcilingTrue() {
     edit(r -> r.getSpec().setPaused(true));
 
@@ -479,7 +527,12 @@ class ReleaseReconciliationTest {
                     j -> j.getMetadata().getLabels().get(ResourceNames.LABEL_MIGRATION_ID),
                     Function.identity()));
     return reconciliation.reconcile(
-        new Observation(release, jobs, Optional.ofNullable(kube.deployments.get("chat")), now));
+        new Observation(
+            release,
+            jobs,
+            Map.copyOf(kube.podsByJob),
+            Optional.ofNullable(kube.deployments.get("chat")),
+            now));
   }
 
   private void edit(Consumer<FleetlmRelease> change) {
