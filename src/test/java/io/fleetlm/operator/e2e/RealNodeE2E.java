@@ -465,8 +465,11 @@ class RealNodeE2E {
         .getItems();
   }
 
+  /** The app pods of the release "chat" (other tests run releases of their own beside it). */
   private static List<Pod> appPods() {
-    return Releases.appPods(client, apps);
+    return Releases.appPods(client, apps).stream()
+        .filter(p -> "chat".equals(p.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE)))
+        .toList();
   }
 
   private static List<Pod> migrationPods() {
