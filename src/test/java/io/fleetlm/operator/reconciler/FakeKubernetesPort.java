@@ -1,5 +1,6 @@
 package io.fleetlm.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -161,34 +162,33 @@ final class FakeKubernetesPort implements KubernetesPort {
                     .build())
             .build());
     if (!succeeded) {
-      podsByJob.put(
+      setPod(
           name,
-          List.of(
-              new PodBuilder()
-                  .withNewMetadata()
-                  .withName(name + "-pod")
-                  .endMetadata()
-                  .withNewStatus()
-                  .withContainerStatuses(
-                      new ContainerStatusBuilder()
-                          .withName("migrate")
-                          .withState(
-                              new ContainerStateBuilder()
-                                  .withNewTerminated()
-                                  .withExitCode(exitCode)
-                                  .withReason("Error")
-                                  .withMessage(terminationMessage)
-                                  .withFinishedAt("2026-11-25T10:00:30Z")
-                                  .endTerminated()
-                                  .build())
-                          .build())
-                  .endStatus()
-                  .build()));
+          new ContainerStateBuilder()
+              .withNewTerminated()
+              .withExitCode(exitCode)
+              .withReason("Error")
+              .withMessage(terminationMessage)
+              .withFinishedAt("2026-11-25T10:00:30Z")
+              .endTerminated()
+              .build());
     }
   }
 
   /** The kubelet reports the Job's pod waiting, e.g. on ErrImagePull. */
   void podWaiting(String jobName, String reason, String message) {
+    setPod(
+        jobName,
+        new ContainerStateBuilder()
+            .withNewWaiting()
+            .withReason(reason)
+            .withMessage(message)
+            .endWaiting()
+            .build());
+  }
+
+  /** The Job's one pod, its migration container in the given state. */
+  private void setPod(String jobName, ContainerState state) {
     podsByJob.put(
         jobName,
         List.of(
@@ -198,16 +198,7 @@ final class FakeKubernetesPort implements KubernetesPort {
                 .endMetadata()
                 .withNewStatus()
                 .withContainerStatuses(
-                    new ContainerStatusBuilder()
-                        .withName("migrate")
-                        .withState(
-                            new ContainerStateBuilder()
-                                .withNewWaiting()
-                                .withReason(reason)
-                                .withMessage(message)
-                                .endWaiting()
-                                .build())
-                        .build())
+                    new ContainerStatusBuilder().withName("migrate").withState(state).build())
                 .endStatus()
                 .build()));
   }
