@@ -26,7 +26,11 @@ public record ReleaseRecord(
         ReleaseOutcome outcome,
     @JsonPropertyDescription("Machine-readable reason it failed, e.g. MigrationJobFailed.")
         String reason,
-    @JsonPropertyDescription("Why it failed or was superseded.") String message) {
+    @JsonPropertyDescription("Why it failed or was superseded.") String message,
+    @JsonPropertyDescription(
+            "The last lines the migration container left (its termination message, or its log"
+                + " tail when it failed), secrets masked. Kept here so they outlive the Job.")
+        String output) {
 
   /** A migration whose Job was just created (or found). */
   public static ReleaseRecord started(
@@ -40,6 +44,7 @@ public record ReleaseRecord(
         startedAt,
         null,
         ReleaseOutcome.Migrating,
+        null,
         null,
         null);
   }
@@ -64,6 +69,25 @@ public record ReleaseRecord(
         newFinishedAt,
         newOutcome,
         newReason,
-        newMessage);
+        newMessage,
+        output);
+  }
+
+  /** The same release with what its migration container left; null keeps what was recorded. */
+  public ReleaseRecord withOutput(String newOutput) {
+    return newOutput == null
+        ? this
+        : new ReleaseRecord(
+            migrationId,
+            image,
+            generation,
+            jobName,
+            schemaVersion,
+            startedAt,
+            finishedAt,
+            outcome,
+            reason,
+            message,
+            newOutput);
   }
 }

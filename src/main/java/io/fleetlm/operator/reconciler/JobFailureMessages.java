@@ -16,6 +16,7 @@ import java.util.Optional;
 final class JobFailureMessages {
 
   private static final int MAX_LENGTH = 2048;
+  private static final int OUTPUT_LENGTH = 1024;
 
   private JobFailureMessages() {}
 
@@ -38,6 +39,25 @@ final class JobFailureMessages {
           + " spec.migration.runId to run the migration again";
     }
     return summary + "; the pod left no termination message";
+  }
+
+  /**
+   * The termination message of the migration container that ended last, success or failure (at most
+   * the last 1 KiB), if it left one.
+   */
+  static Optional<String> lastWords(List<Pod> pods) {
+    return pods.stream()
+        .flatMap(
+            pod ->
+                Objects.requireNonNullElse(
+                    pod.getStatus() == null ? null : pod.getStatus().getContainerStatuses(),
+                    List.<ContainerStatus>of())
+                    .stream())
+        .map(s -> s.getState() == null ? null : s.getState().getTerminated())
+        .filter(t -> t != null && t.getMessage() != null && !t.getMessage().isBlank())
+        .max(Comparator.comparing(t -> Objects.requireNonNullElse(t.getFinishedAt(), "")))
+        .map(t -> t.getMessage().strip())
+        .map(m -> m.length() <= OUTPUT_LENGTH ? m : "…" + m.substring(m.length() - OUTPUT_LENGTH));
   }
 
   private static Optional<String> terminationMessage(List<Pod> pods) {

@@ -230,7 +230,9 @@ final class MigrationExecutor {
       String detail = secrets.masker().mask(podText);
       return StepResult.of(
           failure(Stage.MIGRATION_FAILED, reason, detail),
-          remembered(job).mark(id, ReleaseOutcome.Failed, null, reason, detail, now),
+          remembered(job)
+              .mark(id, ReleaseOutcome.Failed, null, reason, detail, now)
+              .withOutput(id, lastWords(pods)),
           verifiedId);
     }
 
@@ -238,6 +240,9 @@ final class MigrationExecutor {
       ReleaseHistory known = job.map(this::remembered).orElse(history);
       if (known.find(id).isEmpty()) {
         known = known.started(id, image(), observation.generation(), jobName, now);
+      }
+      if (job.isPresent()) {
+        known = known.withOutput(id, lastWords(observation.podsOf(job.get())));
       }
       ReleaseOutcome outcome = known.find(id).orElseThrow().outcome();
       if (!jobLost
@@ -309,6 +314,11 @@ final class MigrationExecutor {
           id,
           true,
           Duration.ZERO);
+    }
+
+    /** What the migration container left, masked; null when it left nothing. */
+    private String lastWords(List<Pod> pods) {
+      return JobFailureMessages.lastWords(pods).map(secrets.masker()::mask).orElse(null);
     }
 
     /** The operator may have stopped between creating the Job and recording it. */

@@ -68,6 +68,11 @@ public final class ReleaseHistory {
         });
   }
 
+  /** Keeps the last words of a release's migration container. */
+  public ReleaseHistory withOutput(String migrationId, String output) {
+    return replace(migrationId, record -> record.withOutput(output));
+  }
+
   /** Releases that were still on their way when the spec moved on are superseded. */
   public ReleaseHistory supersedeAllBut(String targetId, long generation, Instant now) {
     List<ReleaseRecord> next = new ArrayList<>();

@@ -157,6 +157,9 @@ class FleetlmReleaseIT {
         .contains("relation exists");
     assertThat(condition(failed, "Ready").orElseThrow().getMessage())
         .contains("the Deployment keeps running " + V1);
+    assertThat(failed.getStatus().getHistory().get(0).output())
+        .as("the migration's last words, kept in the history beyond the Job's TTL")
+        .contains("relation exists");
     // Events follow the status write they describe.
     await()
         .atMost(TIMEOUT)

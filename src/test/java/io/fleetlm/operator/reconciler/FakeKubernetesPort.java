@@ -161,18 +161,16 @@ final class FakeKubernetesPort implements KubernetesPort {
                     .withMessage(succeeded ? null : "Job has reached the specified backoff limit")
                     .build())
             .build());
-    if (!succeeded) {
-      setPod(
-          name,
-          new ContainerStateBuilder()
-              .withNewTerminated()
-              .withExitCode(exitCode)
-              .withReason("Error")
-              .withMessage(terminationMessage)
-              .withFinishedAt("2026-11-25T10:00:30Z")
-              .endTerminated()
-              .build());
-    }
+    setPod(
+        name,
+        new ContainerStateBuilder()
+            .withNewTerminated()
+            .withExitCode(succeeded ? 0 : exitCode)
+            .withReason(succeeded ? "Completed" : "Error")
+            .withMessage(terminationMessage)
+            .withFinishedAt("2026-11-25T10:00:30Z")
+            .endTerminated()
+            .build());
   }
 
   /** The kubelet reports the Job's pod waiting, e.g. on ErrImagePull. */

@@ -192,9 +192,27 @@ class ReleaseReconciliationTest {
     assertThat(kube.events).allSatisfy(e -> assertThat(e.message()).doesNotContain(KEY_BASE));
     assertThat(kube.events).extracting(ReleaseEvent::reason).contains("MigrationJobFailed");
 
+    assertThat(status().getHistory().get(0).output())
+        .as("the container's last words, kept beyond the Job")
+        .contains("could not boot")
+        .doesNotContain(KEY_BASE);
+
     kube.calls.clear();
     reconcile();
     assertThat(kube.calls).as("a failed release starts nothing again").isEmpty();
+  }
+
+  @Test
+  void whatASuccessfulMigrationLeftIsKeptInTheHistory() {
+    reconcile();
+    kube.finishJob(jobName(), true, "migrated 1001 in 0.2s", 0);
+    database.applied("1001");
+
+    reconcile();
+    kube.jobs.clear();
+    reconcile();
+
+    assertThat(status().getHistory().get(0).output()).isEqualTo("migrated 1001 in 0.2s");
   }
 
   @Test
