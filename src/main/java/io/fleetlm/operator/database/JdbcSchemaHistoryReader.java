@@ -43,18 +43,25 @@ public class JdbcSchemaHistoryReader implements SchemaHistoryReader {
         connection.rollback();
       }
     } catch (SQLException e) {
-      throw new DatabaseUnavailableException(
-          "cannot read "
-              + table
-              + " from "
-              + database
-              + ": "
-              + e.getMessage()
-              + " (SQLState "
-              + e.getSQLState()
-              + ")",
-          e);
+      throw unavailable("cannot read " + table + " from " + database, e);
     }
+  }
+
+  @Override
+  public void probe(DatabaseUrl database) throws DatabaseUnavailableException {
+    try (Connection connection =
+        DriverManager.getConnection(database.jdbcUrl(), connectionProperties(database))) {
+      if (!connection.isValid((int) Math.max(1, timeout.toSeconds()))) {
+        throw new SQLException("the connection did not answer", "08006");
+      }
+    } catch (SQLException e) {
+      throw unavailable("cannot connect to " + database, e);
+    }
+  }
+
+  private static DatabaseUnavailableException unavailable(String what, SQLException e) {
+    return new DatabaseUnavailableException(
+        what + ": " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e, e.getSQLState());
   }
 
   private Properties connectionProperties(DatabaseUrl database) {

@@ -6,6 +6,13 @@ import io.fleetlm.operator.api.MigrationTool;
 public interface SchemaHistoryReader {
 
   /**
+   * Connects as the release will and asks nothing: does the database answer these credentials? Run
+   * before a migration Job exists, so that an unreachable database or a wrong password is said at
+   * once rather than by a failing Job.
+   */
+  void probe(DatabaseUrl database) throws DatabaseUnavailableException;
+
+  /**
    * @param table history table, optionally schema-qualified, already validated as identifiers
    */
   SchemaHistory read(DatabaseUrl database, MigrationTool tool, String table)

@@ -151,11 +151,41 @@ final class MigrationExecutor {
     }
 
     StepResult createJob() {
-      // A Job without its Secrets would only fail later; say what is missing now.
+      // A Job without its Secrets, or against a database that does not answer, would only fail
+      // later: say so now, and start nothing.
+      DatabaseUrl url;
       try {
         secrets.checkDatabaseSecrets();
+        url = secrets.databaseUrl();
       } catch (MissingSecretException | InvalidDatabaseUrlException e) {
         return result(blockedBy(e));
+      }
+      String backoffKey = observation.release().getMetadata().getUid() + "/preflight/" + id;
+      try {
+        historyReader.probe(url);
+        backoff.reset(backoffKey);
+      } catch (DatabaseUnavailableException e) {
+        String problem = secrets.masker().mask(e.getMessage());
+        if (e.credentialsRefused()) {
+          String message =
+              "the database refuses the credentials in DATABASE_URL ("
+                  + problem
+                  + "); fix the Secret and the migration starts";
+          return result(
+              new MigrationProgress(Stage.BLOCKED, "DatabaseAuthFailed", message, null, message));
+        }
+        Duration delay = backoff.nextDelay(backoffKey);
+        return result(
+                MigrationProgress.of(
+                    Stage.WAITING,
+                    "DatabaseUnreachable",
+                    "no migration starts until the database answers (attempt "
+                        + backoff.attempts(backoffKey)
+                        + ", next in "
+                        + delay.toSeconds()
+                        + "s): "
+                        + problem))
+            .retryAfter(delay);
       }
       if (kube.createJob(MigrationJobFactory.build(observation.release(), id))) {
         LOG.infof("%s: created migration Job %s for %s", observation.name(), jobName, image());

@@ -136,7 +136,7 @@ final class ReleaseReconciliation {
         observation.now());
 
     Duration requeue = migration.retryAfter();
-    if (migration.progress().stage() == Stage.BLOCKED) {
+    if (requeue.isZero() && migration.progress().stage() == Stage.BLOCKED) {
       requeue = config.blockedRecheck();
     }
     return new Outcome(status, requeue, true);

@@ -12,6 +12,11 @@ public record MigrationProgress(
     BLOCKED,
     /** spec.paused, and the target's migration has not started. */
     PAUSED,
+    /**
+     * The migration has not started and waits for something outside that may recover by itself (the
+     * database does not answer yet); not a failure.
+     */
+    WAITING,
     WAITING_FOR_SUPERSEDED,
     MIGRATING,
     /**

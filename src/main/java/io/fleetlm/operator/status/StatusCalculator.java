@@ -201,7 +201,7 @@ public final class StatusCalculator {
   private static void setMigrationSucceeded(Conditions conditions, MigrationProgress migration) {
     String type = ConditionType.MIGRATION_SUCCEEDED;
     switch (migration.stage()) {
-      case BLOCKED, PAUSED, WAITING_FOR_SUPERSEDED, MIGRATING, STALLED ->
+      case BLOCKED, PAUSED, WAITING, WAITING_FOR_SUPERSEDED, MIGRATING, STALLED ->
           conditions.set(type, UNKNOWN, migration.reason(), migration.message());
       case MIGRATION_FAILED -> conditions.set(type, FALSE, migration.reason(), migration.message());
       case VERIFYING, VERIFICATION_FAILED, VERIFIED ->
@@ -212,7 +212,7 @@ public final class StatusCalculator {
   private static void setMigrationsVerified(Conditions conditions, MigrationProgress migration) {
     String type = ConditionType.MIGRATIONS_VERIFIED;
     switch (migration.stage()) {
-      case BLOCKED, PAUSED, WAITING_FOR_SUPERSEDED, MIGRATING, STALLED ->
+      case BLOCKED, PAUSED, WAITING, WAITING_FOR_SUPERSEDED, MIGRATING, STALLED ->
           conditions.set(type, UNKNOWN, "AwaitingMigration", "verification follows the migration");
       case MIGRATION_FAILED ->
           conditions.set(type, FALSE, "MigrationFailed", "the migration did not complete");

@@ -37,6 +37,31 @@ class JdbcSchemaHistoryReaderIT {
   }
 
   @Test
+  void aProbeTellsARefusedPasswordFromAnUnreachableServer() throws Exception {
+    String database = db.createDatabase();
+    reader.probe(url(database));
+
+    db.requirePassword("probe_user", "right-password");
+    String host = "@localhost:" + db.ectoUrl(database).replaceAll(".*@localhost:", "");
+    assertThatThrownBy(() -> reader.probe(DatabaseUrl.parse("ecto://probe_user:wrong" + host)))
+        .isInstanceOf(DatabaseUnavailableException.class)
+        .satisfies(
+            e -> assertThat(((DatabaseUnavailableException) e).credentialsRefused()).isTrue())
+        .hasMessageNotContaining("wrong");
+    reader.probe(DatabaseUrl.parse("ecto://probe_user:right-password" + host));
+
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    int port = closed;
+    assertThatThrownBy(() -> reader.probe(DatabaseUrl.parse("ecto://u:p@127.0.0.1:" + port + "/x")))
+        .isInstanceOf(DatabaseUnavailableException.class)
+        .satisfies(
+            e -> assertThat(((DatabaseUnavailableException) e).credentialsRefused()).isFalse());
+  }
+
+  @Test
   void reportsAMissingTableWithoutFailing() throws Exception {
     String database = db.createDatabase();
     SchemaHistory history = reader.read(url(database), MigrationTool.ECTO, "schema_migrations");

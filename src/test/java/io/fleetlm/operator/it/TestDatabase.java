@@ -125,6 +125,28 @@ public final class TestDatabase implements AutoCloseable {
     return postgres.getDatabase("postgres", database);
   }
 
+  /**
+   * A login role that must give its password (the server trusts every other local connection), to
+   * see a database refuse credentials.
+   */
+  public void requirePassword(String role, String rolePassword) {
+    execute("postgres", "CREATE ROLE " + role + " LOGIN PASSWORD '" + rolePassword + "'");
+    try {
+      Path hba = dataDirectory.resolve("pg_hba.conf");
+      String rules =
+          "host all "
+              + role
+              + " 127.0.0.1/32 scram-sha-256\n"
+              + "host all "
+              + role
+              + " ::1/128 scram-sha-256\n";
+      Files.writeString(hba, rules + Files.readString(hba));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    execute("postgres", "SELECT pg_reload_conf()");
+  }
+
   /** The first column of every row the query returns, as text. */
   public java.util.List<String> column(String database, String sql) {
     try (Connection connection = dataSource(database).getConnection();

@@ -14,7 +14,9 @@ final class FakeSchemaHistoryReader implements SchemaHistoryReader {
 
   private List<String> applied;
   private String unavailable;
+  private boolean refusesCredentials;
   int reads;
+  int probes;
 
   void applied(String... versions) {
     this.applied = Arrays.asList(versions);
@@ -28,6 +30,26 @@ final class FakeSchemaHistoryReader implements SchemaHistoryReader {
 
   void down(String message) {
     this.unavailable = message;
+  }
+
+  void refusesCredentials() {
+    this.refusesCredentials = true;
+  }
+
+  void up() {
+    this.unavailable = null;
+    this.refusesCredentials = false;
+  }
+
+  @Override
+  public void probe(DatabaseUrl database) throws DatabaseUnavailableException {
+    probes++;
+    if (refusesCredentials) {
+      throw new DatabaseUnavailableException("password authentication failed", null, "28P01");
+    }
+    if (unavailable != null) {
+      throw new DatabaseUnavailableException(unavailable, null, "08001");
+    }
   }
 
   @Override

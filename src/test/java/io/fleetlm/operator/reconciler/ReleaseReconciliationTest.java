@@ -255,6 +255,36 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void noJobStartsWhileTheDatabaseDoesNotAnswerAndItIsNotAFailure() {
+    database.down("connection refused");
+
+    Duration first = reconcile().requeueAfter();
+
+    assertThat(kube.jobs).isEmpty();
+    assertThat(first).isEqualTo(Duration.ofSeconds(5));
+    assertThat(condition("Ready").getReason()).isEqualTo("DatabaseUnreachable");
+    assertThat(condition("Stalled").getStatus()).isEqualTo("False");
+    assertThat(condition("Reconciling").getStatus()).isEqualTo("True");
+    assertThat(status().getPhase()).isEqualTo(Phase.Pending);
+
+    database.up();
+    reconcile();
+    assertThat(kube.jobs).hasSize(1);
+  }
+
+  @Test
+  void refusedCredentialsStallBeforeAnyJob() {
+    database.refusesCredentials();
+
+    reconcile();
+
+    assertThat(kube.jobs).isEmpty();
+    assertThat(condition("Stalled").getReason()).isEqualTo("DatabaseAuthFailed");
+    assertThat(condition("Stalled").getMessage()).contains("fix the Secret");
+    assertThat(json(status())).doesNotContain(PASSWORD);
+  }
+
+  @Test
   void aMissingSecretBlocksBeforeAnyJobAndIsCheckedAgainLater() {
     kube.secrets.clear();
 
