@@ -102,6 +102,14 @@ public class MigrationSpec {
           + " after fixing the database behind a failed migration.")
   private String runId;
 
+  @Default("Block")
+  @JsonPropertyDescription(
+      "When the database holds migrations newer than expectedVersion and requiredVersions (an"
+          + " older image after a newer one): Block (default) stops with reason SchemaAhead and"
+          + " deploys nothing; Allow deploys the older image on the newer schema, for apps"
+          + " written expand/contract that tolerate it.")
+  private SchemaAheadPolicy schemaAhead;
+
   public MigrationTool getTool() {
     return tool;
   }
@@ -172,6 +180,14 @@ public class MigrationSpec {
 
   public void setTtlSecondsAfterFinished(Integer ttlSecondsAfterFinished) {
     this.ttlSecondsAfterFinished = ttlSecondsAfterFinished;
+  }
+
+  public SchemaAheadPolicy getSchemaAhead() {
+    return schemaAhead;
+  }
+
+  public void setSchemaAhead(SchemaAheadPolicy schemaAhead) {
+    this.schemaAhead = schemaAhead;
   }
 
   public String getRunId() {

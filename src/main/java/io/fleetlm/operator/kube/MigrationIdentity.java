@@ -3,6 +3,7 @@ package io.fleetlm.operator.kube;
 import io.fleetlm.operator.api.FleetlmReleaseSpec;
 import io.fleetlm.operator.api.MigrationSpec;
 import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.api.SchemaAheadPolicy;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -32,6 +33,11 @@ public final class MigrationIdentity {
             "requiredVersions=" + sortedJoined(migration.getRequiredVersions()),
             "historyTable=" + Objects.toString(migration.getHistoryTable(), ""),
             "runId=" + Objects.toString(migration.getRunId(), ""));
+    // Allowing a newer schema changes the verdict, so it is a new release to verify; Block, the
+    // default, adds nothing, so that identities from before the setting existed stay the same.
+    if (migration.getSchemaAhead() == SchemaAheadPolicy.Allow) {
+      canonical += "\nschemaAhead=Allow";
+    }
     return ResourceNames.shortHash(canonical, LENGTH);
   }
 

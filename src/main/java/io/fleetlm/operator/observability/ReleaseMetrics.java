@@ -37,7 +37,8 @@ public class ReleaseMetrics {
           "FailedMigrationRecorded",
           "MigrationsMissing",
           "HistoryEmpty",
-          "MigrationJobDeleted");
+          "MigrationJobDeleted",
+          "SchemaAhead");
 
   private final MeterRegistry registry;
   private final MultiGauge schemaVersions;

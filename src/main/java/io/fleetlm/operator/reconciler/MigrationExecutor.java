@@ -48,7 +48,8 @@ final class MigrationExecutor {
           "MigrationsMissing",
           "HistoryEmpty",
           "InvalidDatabaseUrl",
-          "MigrationJobDeleted");
+          "MigrationJobDeleted",
+          "SchemaAhead");
 
   private final KubernetesPort kube;
   private final SchemaHistoryReader historyReader;

@@ -2,6 +2,7 @@ package io.fleetlm.operator.verification;
 
 import io.fleetlm.operator.api.MigrationSpec;
 import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.api.SchemaAheadPolicy;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -9,7 +10,16 @@ import java.util.Set;
 
 /** What a release requires to find applied in its database. */
 public record ExpectedSchema(
-    MigrationTool tool, String historyTable, String expectedVersion, Set<String> required) {
+    MigrationTool tool,
+    String historyTable,
+    String expectedVersion,
+    Set<String> required,
+    SchemaAheadPolicy schemaAhead) {
+
+  public ExpectedSchema(
+      MigrationTool tool, String historyTable, String expectedVersion, Set<String> required) {
+    this(tool, historyTable, expectedVersion, required, SchemaAheadPolicy.Block);
+  }
 
   public static ExpectedSchema of(MigrationSpec migration) {
     MigrationSpec settings = Objects.requireNonNullElseGet(migration, MigrationSpec::new);
@@ -23,6 +33,11 @@ public record ExpectedSchema(
         settings.getHistoryTable() == null || settings.getHistoryTable().isEmpty()
             ? tool.defaultHistoryTable()
             : settings.getHistoryTable();
-    return new ExpectedSchema(tool, table, settings.getExpectedVersion(), required);
+    return new ExpectedSchema(
+        tool,
+        table,
+        settings.getExpectedVersion(),
+        required,
+        Objects.requireNonNullElse(settings.getSchemaAhead(), SchemaAheadPolicy.Block));
   }
 }

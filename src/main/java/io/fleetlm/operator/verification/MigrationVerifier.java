@@ -1,6 +1,7 @@
 package io.fleetlm.operator.verification;
 
 import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.api.SchemaAheadPolicy;
 import io.fleetlm.operator.database.AppliedMigration;
 import io.fleetlm.operator.database.SchemaHistory;
 import java.math.BigInteger;
@@ -94,15 +95,33 @@ public final class MigrationVerifier {
           List.of());
     }
     List<String> ahead = List.copyOf(applied.tailSet(required.last(), false));
+    if (!ahead.isEmpty() && expected.schemaAhead() == SchemaAheadPolicy.Block) {
+      return new VerificationResult(
+          false,
+          "SchemaAhead",
+          "the database holds "
+              + ahead.size()
+              + " migration(s) newer than this release knows: "
+              + listed(ahead)
+              + ". Either roll the database back to "
+              + required.last()
+              + " with the newer image (bin/fleetlm eval \"Fleetlm.Release.rollback(Fleetlm.Repo, "
+              + ahead.get(0)
+              + ")\": Ecto's to: is inclusive) and change spec.migration.runId, or, if this"
+              + " release tolerates the newer schema, set spec.migration.schemaAhead: Allow.",
+          latest,
+          List.of(),
+          ahead);
+    }
     if (!ahead.isEmpty()) {
       return new VerificationResult(
           true,
           "SchemaAhead",
-          "all required migrations are applied, but the database also holds "
+          "all required migrations are applied; the database also holds "
               + ahead.size()
-              + " newer version(s) this release does not know: "
+              + " newer version(s) this release does not know ("
               + listed(ahead)
-              + ". The app must tolerate the newer schema.",
+              + "), allowed by spec.migration.schemaAhead: Allow.",
           latest,
           List.of(),
           ahead);

@@ -173,6 +173,31 @@ class FleetlmReleaseIT {
   }
 
   @Test
+  void anOlderImageOnANewerSchemaIsBlockedUnlessAllowed() {
+    installReady(V2, "1002");
+    MigrationStandIn.applyEctoMigrations(db, database, 1001);
+
+    update(V1, "1001");
+    container.migrateAndSucceed(container.awaitRunningPod(V1), db, database);
+    FleetlmRelease blocked = awaitReason("Stalled", "SchemaAhead");
+    assertThat(condition(blocked, "Stalled").orElseThrow().getMessage())
+        .contains("1002")
+        .contains("schemaAhead: Allow");
+    assertThat(imageOf(deployment())).as("the newer release keeps serving").isEqualTo(V2);
+
+    editRelease(
+        r ->
+            r.getSpec()
+                .getMigration()
+                .setSchemaAhead(io.fleetlm.operator.api.SchemaAheadPolicy.Allow));
+    container.migrateAndSucceed(container.awaitRunningPod(V1), db, database);
+    FleetlmRelease ready = awaitPhase(client, namespace, NAME, "Ready");
+    assertThat(ready.getStatus().getCurrentImage()).isEqualTo(V1);
+    assertThat(condition(ready, "MigrationsVerified").orElseThrow().getReason())
+        .isEqualTo("SchemaAhead");
+  }
+
+  @Test
   void successfulJobWithMissingMigrationsFailsVerification() {
     installReady(V1, "1001");
 

@@ -38,6 +38,22 @@ class MigrationIdentityTest {
   }
 
   @Test
+  void allowingANewerSchemaIsANewReleaseToVerifyButTheDefaultChangesNothing() {
+    release
+        .getSpec()
+        .getMigration()
+        .setSchemaAhead(io.fleetlm.operator.api.SchemaAheadPolicy.Block);
+    assertThat(MigrationIdentity.of(release.getSpec()))
+        .as("identities from before the setting existed stay the same")
+        .isEqualTo(id);
+    release
+        .getSpec()
+        .getMigration()
+        .setSchemaAhead(io.fleetlm.operator.api.SchemaAheadPolicy.Allow);
+    assertThat(MigrationIdentity.of(release.getSpec())).isNotEqualTo(id);
+  }
+
+  @Test
   void orderOfRequiredVersionsDoesNotMatter() {
     release.getSpec().getMigration().setRequiredVersions(List.of("1", "2"));
     String a = MigrationIdentity.of(release.getSpec());

@@ -41,19 +41,36 @@ class MigrationVerifierTest {
   @Test
   void ectoVersionsCompareNumericallyNotAsText() {
     VerificationResult result = MigrationVerifier.verify(ecto("9", "10"), expect("9"));
-    assertThat(result.passed()).isTrue();
     assertThat(result.latestVersion()).isEqualTo("10");
     assertThat(result.reason()).isEqualTo("SchemaAhead");
     assertThat(result.ahead()).containsExactly("10");
   }
 
   @Test
-  void databaseAheadOfTheReleasePassesWithAWarningReason() {
+  void aDatabaseAheadOfTheReleaseBlocksByDefaultNamingTheVersionsAndTheWaysForward() {
     VerificationResult result =
         MigrationVerifier.verify(ecto("1001", "1002", "1003"), expect("1001"));
+    assertThat(result.passed()).isFalse();
+    assertThat(result.reason()).isEqualTo("SchemaAhead");
+    assertThat(result.message())
+        .contains("1002, 1003")
+        .contains("Fleetlm.Release.rollback(Fleetlm.Repo, 1002)")
+        .contains("schemaAhead: Allow");
+  }
+
+  @Test
+  void aDatabaseAheadOfTheReleasePassesWhenAllowed() {
+    var allowing =
+        new ExpectedSchema(
+            MigrationTool.ECTO,
+            "schema_migrations",
+            "1001",
+            Set.of("1001"),
+            io.fleetlm.operator.api.SchemaAheadPolicy.Allow);
+    VerificationResult result = MigrationVerifier.verify(ecto("1001", "1002", "1003"), allowing);
     assertThat(result.passed()).isTrue();
     assertThat(result.reason()).isEqualTo("SchemaAhead");
-    assertThat(result.message()).contains("1002, 1003");
+    assertThat(result.message()).contains("1002, 1003").contains("allowed");
   }
 
   @Test
