@@ -397,6 +397,7 @@ class FleetlmReleaseIT {
         r -> {
           r.getSpec().setPaused(true);
           r.getSpec().setImage(V2);
+          r.getSpec().getMigration().setExpectedVersion("1002");
         });
 
     FleetlmRelease paused = awaitReason("Paused", "Paused");

@@ -280,6 +280,7 @@ class HelmChartIT {
             .edit(
                 r -> {
                   r.getSpec().setImage("ghcr.io/acme/fleetlm:2.0.0");
+                  r.getSpec().getMigration().setExpectedVersion("2");
                   return r;
                 });
         container.migrateAndSucceed(
