@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Says why a migration Job failed from what its pods left: the termination message (which may be a
@@ -46,21 +47,19 @@ final class JobFailureMessages {
    * the last 1 KiB), if it left one.
    */
   static Optional<String> lastWords(List<Pod> pods) {
-    return pods.stream()
-        .flatMap(
-            pod ->
-                Objects.requireNonNullElse(
-                    pod.getStatus() == null ? null : pod.getStatus().getContainerStatuses(),
-                    List.<ContainerStatus>of())
-                    .stream())
-        .map(s -> s.getState() == null ? null : s.getState().getTerminated())
-        .filter(t -> t != null && t.getMessage() != null && !t.getMessage().isBlank())
-        .max(Comparator.comparing(t -> Objects.requireNonNullElse(t.getFinishedAt(), "")))
+    return lastTermination(pods, t -> t.getMessage() != null && !t.getMessage().isBlank())
         .map(t -> t.getMessage().strip())
         .map(m -> m.length() <= OUTPUT_LENGTH ? m : "…" + m.substring(m.length() - OUTPUT_LENGTH));
   }
 
   private static Optional<String> terminationMessage(List<Pod> pods) {
+    return lastTermination(pods, t -> t.getExitCode() != null && t.getExitCode() != 0)
+        .map(JobFailureMessages::format);
+  }
+
+  /** The last end of a container of these pods that matches, by its finishing time. */
+  private static Optional<ContainerStateTerminated> lastTermination(
+      List<Pod> pods, Predicate<ContainerStateTerminated> matching) {
     return pods.stream()
         .flatMap(
             pod ->
@@ -69,9 +68,8 @@ final class JobFailureMessages {
                     List.<ContainerStatus>of())
                     .stream())
         .map(s -> s.getState() == null ? null : s.getState().getTerminated())
-        .filter(t -> t != null && t.getExitCode() != null && t.getExitCode() != 0)
-        .max(Comparator.comparing(t -> Objects.requireNonNullElse(t.getFinishedAt(), "")))
-        .map(JobFailureMessages::format);
+        .filter(t -> t != null && matching.test(t))
+        .max(Comparator.comparing(t -> Objects.requireNonNullElse(t.getFinishedAt(), "")));
   }
 
   private static String format(ContainerStateTerminated terminated) {
