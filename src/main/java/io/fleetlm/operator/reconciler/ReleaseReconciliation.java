@@ -29,6 +29,7 @@ import io.fleetlm.operator.status.StatusCalculator;
 import io.fleetlm.operator.status.StatusInputs;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -105,9 +106,7 @@ final class ReleaseReconciliation {
                 .toList(),
             observation.paused());
     LOG.debugf("%s: step %s", observation.name(), step);
-    ReleaseSecrets secrets =
-        new ReleaseSecrets(
-            release, name -> kube.secret(release.getMetadata().getNamespace(), name));
+    ReleaseSecrets secrets = secretsOf(release);
     StepResult migration = executor.execute(observation, step, targetJob, history, secrets);
 
     FleetlmRelease written = release;
@@ -260,20 +259,19 @@ final class ReleaseReconciliation {
    * stopped: a migration is never killed mid-run.
    */
   private List<String> stopStuckSupersededJobs(Observation observation, String targetId) {
-    List<String> stopped = new java.util.ArrayList<>();
+    List<String> stopped = new ArrayList<>();
     for (Map.Entry<String, Job> entry : observation.jobsById().entrySet()) {
       Job job = entry.getValue();
+      if (entry.getKey().equals(targetId) || MigrationJobState.of(job).finished()) {
+        continue;
+      }
       List<Pod> pods = observation.podsOf(job);
-      if (!entry.getKey().equals(targetId)
-          && !MigrationJobState.of(job).finished()
-          && MigrationPods.stall(pods).isPresent()
-          && MigrationPods.neverStarted(pods)) {
+      Optional<MigrationPods.Stall> stall = MigrationPods.stall(pods);
+      if (stall.isPresent() && MigrationPods.neverStarted(pods)) {
         kube.deleteJob(job);
         LOG.infof(
             "%s: stopped superseded migration Job %s: %s",
-            observation.name(),
-            job.getMetadata().getName(),
-            MigrationPods.stall(pods).get().reason());
+            observation.name(), job.getMetadata().getName(), stall.get().reason());
         stopped.add(job.getMetadata().getName());
       }
     }
@@ -289,11 +287,14 @@ final class ReleaseReconciliation {
         .toList();
   }
 
+  private ReleaseSecrets secretsOf(FleetlmRelease release) {
+    return new ReleaseSecrets(
+        release, name -> kube.secret(release.getMetadata().getNamespace(), name));
+  }
+
   private SecretMasker maskerFor(FleetlmRelease release) {
     try {
-      return new ReleaseSecrets(
-              release, name -> kube.secret(release.getMetadata().getNamespace(), name))
-          .masker();
+      return secretsOf(release).masker();
     } catch (RuntimeException e) {
       return SecretMasker.urlCredentialsOnly();
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * status.history as the operator's memory: which migration identities ran, and how they ended. It
@@ -107,8 +108,7 @@ public final class ReleaseHistory {
     return List.copyOf(bounded);
   }
 
-  private ReleaseHistory replace(
-      String migrationId, java.util.function.UnaryOperator<ReleaseRecord> change) {
+  private ReleaseHistory replace(String migrationId, UnaryOperator<ReleaseRecord> change) {
     List<ReleaseRecord> next = new ArrayList<>();
     for (ReleaseRecord record : records) {
       next.add(migrationId.equals(record.migrationId()) ? change.apply(record) : record);

@@ -22,14 +22,16 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The Secrets one release references, read at most once per reconcile. Values leave this class only
- * as the database URL (to connect) and as a {@link SecretMasker} (to hide them).
+ * The Secrets one release references, read at most once per reconcile (and the masker built from
+ * them, at most once). Values leave this class only as the database URL (to connect) and as a
+ * {@link SecretMasker} (to hide them).
  */
 public final class ReleaseSecrets {
 
   private final FleetlmRelease release;
   private final Function<String, Optional<Secret>> lookup;
   private final Map<String, Optional<Secret>> read = new HashMap<>();
+  private SecretMasker masker;
 
   /**
    * @param lookup reads a Secret of the release's namespace by name
@@ -58,6 +60,13 @@ public final class ReleaseSecrets {
    * DATABASE_URL. Secrets that cannot be read mask nothing beyond URL credentials.
    */
   public SecretMasker masker() {
+    if (masker == null) {
+      masker = SecretMasker.of(secretValues());
+    }
+    return masker;
+  }
+
+  private List<String> secretValues() {
     List<String> values = new ArrayList<>();
     for (String name : referencedSecretNames()) {
       secret(name).ifPresent(s -> values.addAll(decodedValues(s)));
@@ -67,7 +76,7 @@ public final class ReleaseSecrets {
     } catch (RuntimeException e) {
       // No usable URL: its raw value is already in the list.
     }
-    return SecretMasker.of(values);
+    return values;
   }
 
   Set<String> referencedSecretNames() {

@@ -4,6 +4,7 @@ import static io.fleetlm.operator.status.Conditions.FALSE;
 import static io.fleetlm.operator.status.Conditions.TRUE;
 import static io.fleetlm.operator.status.Conditions.UNKNOWN;
 
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
@@ -236,6 +237,6 @@ public final class StatusCalculator {
   }
 
   private static FleetlmReleaseStatus copyOf(FleetlmReleaseStatus status) {
-    return io.fabric8.kubernetes.client.utils.Serialization.clone(status);
+    return Serialization.clone(status);
   }
 }
