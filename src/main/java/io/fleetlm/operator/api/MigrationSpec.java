@@ -31,6 +31,19 @@ import java.util.List;
         "!(has(self.tool) && self.tool == 'flyway') || !has(self.expectedVersion)"
             + " || self.expectedVersion.matches('^[0-9]+([._][0-9]+)*$')",
     message = "a Flyway expectedVersion looks like 1, 1.2 or 2_1_3")
+@ValidationRule(
+    value = "!has(self.rollbackTo) || !(has(self.tool) && self.tool == 'flyway')",
+    message =
+        "rollbackTo is for Ecto: Flyway's community edition has no undo; restore the database or"
+            + " write a forward migration instead")
+@ValidationRule(
+    value =
+        "!has(self.rollbackTo) || !has(self.expectedVersion)"
+            + " || !self.expectedVersion.matches('^[0-9]{1,18}$')"
+            + " || int(self.expectedVersion) <= int(self.rollbackTo)",
+    message =
+        "with rollbackTo the database ends at that version, so expectedVersion cannot be newer"
+            + " than rollbackTo")
 public class MigrationSpec {
 
   public static final List<String> DEFAULT_ARGS = List.of("eval", "Fleetlm.Release.migrate");
@@ -110,6 +123,23 @@ public class MigrationSpec {
           + " written expand/contract that tolerate it.")
   private SchemaAheadPolicy schemaAhead;
 
+  @Size(max = 19)
+  @Pattern("^[0-9]{1,18}$")
+  @JsonPropertyDescription(
+      "Roll the database back so that it ends at this Ecto version (it stays applied; every"
+          + " applied migration above it is reverted), then deploy spec.image. The operator runs"
+          + " Fleetlm.Release.rollback with the first applied version above it, because Ecto's"
+          + " to: is inclusive, using rollbackImage: an image that knows the migrations it"
+          + " reverts. Nothing above it applied: no Job runs. Ecto only.")
+  private String rollbackTo;
+
+  @Pattern(ImageReference.PATTERN)
+  @JsonPropertyDescription(
+      "Image that runs the rollback Job. Default: the image this release last verified (the"
+          + " newer one, which ships the down migrations). Set it when the operator has no such"
+          + " record, e.g. for a release recreated from Git.")
+  private String rollbackImage;
+
   public MigrationTool getTool() {
     return tool;
   }
@@ -188,6 +218,22 @@ public class MigrationSpec {
 
   public void setSchemaAhead(SchemaAheadPolicy schemaAhead) {
     this.schemaAhead = schemaAhead;
+  }
+
+  public String getRollbackTo() {
+    return rollbackTo;
+  }
+
+  public void setRollbackTo(String rollbackTo) {
+    this.rollbackTo = rollbackTo;
+  }
+
+  public String getRollbackImage() {
+    return rollbackImage;
+  }
+
+  public void setRollbackImage(String rollbackImage) {
+    this.rollbackImage = rollbackImage;
   }
 
   public String getRunId() {

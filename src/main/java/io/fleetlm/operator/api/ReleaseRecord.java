@@ -30,7 +30,14 @@ public record ReleaseRecord(
     @JsonPropertyDescription(
             "The last lines the migration container left (its termination message, or its log"
                 + " tail when it failed), secrets masked. Kept here so they outlive the Job.")
-        String output) {
+        String output,
+    @JsonPropertyDescription(
+            "For a rollback: the version the database was rolled back to (spec.migration.rollbackTo).")
+        String rollbackTo,
+    @JsonPropertyDescription(
+            "For a rollback: the image its Job ran, the newer one that knows the migrations it"
+                + " reverted, and the first version it reverted (Ecto's inclusive to:).")
+        String rollbackJob) {
 
   /** A migration whose Job was just created (or found). */
   public static ReleaseRecord started(
@@ -44,6 +51,8 @@ public record ReleaseRecord(
         startedAt,
         null,
         ReleaseOutcome.Migrating,
+        null,
+        null,
         null,
         null,
         null);
@@ -70,7 +79,9 @@ public record ReleaseRecord(
         newOutcome,
         newReason,
         newMessage,
-        output);
+        output,
+        rollbackTo,
+        rollbackJob);
   }
 
   /** The same release with what its migration container left; null keeps what was recorded. */
@@ -88,6 +99,26 @@ public record ReleaseRecord(
             outcome,
             reason,
             message,
-            newOutput);
+            newOutput,
+            rollbackTo,
+            rollbackJob);
+  }
+
+  /** The same release, marked as a rollback to a version by a Job of the given image. */
+  public ReleaseRecord rollingBack(String toVersion, String job) {
+    return new ReleaseRecord(
+        migrationId,
+        image,
+        generation,
+        jobName,
+        schemaVersion,
+        startedAt,
+        finishedAt,
+        outcome,
+        reason,
+        message,
+        output,
+        toVersion,
+        job);
   }
 }

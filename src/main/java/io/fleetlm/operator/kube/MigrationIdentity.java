@@ -38,6 +38,13 @@ public final class MigrationIdentity {
     if (migration.getSchemaAhead() == SchemaAheadPolicy.Allow) {
       canonical += "\nschemaAhead=Allow";
     }
+    if (migration.getRollbackTo() != null) {
+      canonical +=
+          "\nrollbackTo="
+              + migration.getRollbackTo()
+              + "\nrollbackImage="
+              + Objects.toString(migration.getRollbackImage(), "");
+    }
     return ResourceNames.shortHash(canonical, LENGTH);
   }
 

@@ -16,22 +16,54 @@ public final class MigrationJobFactory {
 
   private MigrationJobFactory() {}
 
+  /** The Job that migrates the database up with the release's image. */
   public static Job build(FleetlmRelease release, String migrationId) {
+    MigrationSpec migration =
+        Objects.requireNonNullElseGet(release.getSpec().getMigration(), MigrationSpec::new);
+    boolean noCommandGiven = isEmpty(migration.getCommand()) && isEmpty(migration.getArgs());
+    return build(
+        release,
+        migrationId,
+        release.getSpec().getImage(),
+        noCommandGiven ? null : migration.getCommand(),
+        noCommandGiven ? MigrationSpec.DEFAULT_ARGS : migration.getArgs());
+  }
+
+  /**
+   * The Job that rolls the database back with FleetLM's release helper, run by an image that knows
+   * the migrations it reverts.
+   *
+   * @param firstReverted Ecto's to: is inclusive: the lowest applied version to revert, i.e. the
+   *     first one above the version the database should end at
+   */
+  public static Job buildRollback(
+      FleetlmRelease release, String migrationId, String image, String firstReverted) {
+    return build(release, migrationId, image, null, rollbackArgs(firstReverted));
+  }
+
+  public static List<String> rollbackArgs(String firstReverted) {
+    return List.of("eval", "Fleetlm.Release.rollback(Fleetlm.Repo, " + firstReverted + ")");
+  }
+
+  private static Job build(
+      FleetlmRelease release,
+      String migrationId,
+      String image,
+      List<String> command,
+      List<String> args) {
     FleetlmReleaseSpec spec = release.getSpec();
     MigrationSpec migration =
         Objects.requireNonNullElseGet(spec.getMigration(), MigrationSpec::new);
     Map<String, String> labels =
         ResourceNames.commonLabels(release, ResourceNames.COMPONENT_MIGRATION);
     labels.put(ResourceNames.LABEL_MIGRATION_ID, migrationId);
-    boolean noCommandGiven = isEmpty(migration.getCommand()) && isEmpty(migration.getArgs());
-    List<String> args = noCommandGiven ? MigrationSpec.DEFAULT_ARGS : migration.getArgs();
 
     Container container =
         new ContainerBuilder()
             .withName(ResourceNames.MIGRATION_CONTAINER)
-            .withImage(spec.getImage())
+            .withImage(image)
             .withImagePullPolicy(spec.getImagePullPolicy())
-            .withCommand(noCommandGiven ? null : migration.getCommand())
+            .withCommand(command)
             .withArgs(args)
             .withEnv(PodSpecParts.environment(spec))
             .withEnvFrom(spec.getEnvFrom())
@@ -45,7 +77,7 @@ public final class MigrationJobFactory {
         .withName(ResourceNames.migrationJobName(release, migrationId))
         .withNamespace(release.getMetadata().getNamespace())
         .withLabels(labels)
-        .addToAnnotations(ResourceNames.ANNOTATION_IMAGE, spec.getImage())
+        .addToAnnotations(ResourceNames.ANNOTATION_IMAGE, image)
         .withOwnerReferences(OwnerReferences.controlledBy(release))
         .endMetadata()
         .withNewSpec()

@@ -27,12 +27,16 @@ public final class ReleaseEvents {
     List<ReleaseEvent> events = new ArrayList<>();
     String verified = after.getVerifiedMigrationId();
     if (verified != null && !verified.equals(old.getVerifiedMigrationId())) {
+      Optional<ReleaseCondition> verifiedCondition =
+          condition(after, ConditionType.MIGRATIONS_VERIFIED);
+      boolean rolledBack =
+          verifiedCondition.map(c -> "RolledBack".equals(c.getReason())).orElse(false);
       events.add(
           ReleaseEvent.normal(
-              "MigrationsVerified",
+              rolledBack ? "RolledBack" : "MigrationsVerified",
               after.getTargetImage()
                   + ": "
-                  + condition(after, ConditionType.MIGRATIONS_VERIFIED)
+                  + verifiedCondition
                       .map(ReleaseCondition::getMessage)
                       .orElse("migrations verified")));
     }

@@ -116,7 +116,10 @@ public class ReleaseMetrics {
             default -> null;
           };
       if (outcome != null && finished.startedAt() != null) {
-        migrationFinished(Duration.between(Instant.parse(finished.startedAt()), now), outcome);
+        migrationFinished(
+            Duration.between(Instant.parse(finished.startedAt()), now),
+            outcome,
+            finished.rollbackTo() == null ? "up" : "down");
       }
     }
     Optional<ReleaseCondition> verifiedBefore =
@@ -160,10 +163,14 @@ public class ReleaseMetrics {
         .increment();
   }
 
-  public void migrationFinished(Duration duration, String outcome) {
+  /**
+   * @param direction up for a migration, down for a rollback
+   */
+  public void migrationFinished(Duration duration, String outcome, String direction) {
     Timer.builder("fleetlm_migration_duration_seconds")
-        .description("From migration Job creation to its end")
+        .description("From migration (or rollback) Job creation to its end")
         .tag("outcome", outcome)
+        .tag("direction", direction)
         .register(registry)
         .record(duration);
   }

@@ -2,6 +2,7 @@ package io.fleetlm.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fleetlm.operator.api.MigrationSpec;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
@@ -19,6 +20,7 @@ import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.MigrationStep;
 import io.fleetlm.operator.rollout.ReleaseHistory;
+import io.fleetlm.operator.rollout.RollbackPlan;
 import io.fleetlm.operator.rollout.RolloutState;
 import io.fleetlm.operator.secrets.MissingSecretException;
 import io.fleetlm.operator.secrets.ReleaseSecrets;
@@ -49,7 +51,9 @@ final class MigrationExecutor {
           "HistoryEmpty",
           "InvalidDatabaseUrl",
           "MigrationJobDeleted",
-          "SchemaAhead");
+          "SchemaAhead",
+          "RollbackIncomplete",
+          "RollbackTargetNotApplied");
 
   private final KubernetesPort kube;
   private final SchemaHistoryReader historyReader;
@@ -118,6 +122,11 @@ final class MigrationExecutor {
       this.now = observation.now();
     }
 
+    MigrationSpec migration() {
+      return Objects.requireNonNullElseGet(
+          observation.release().getSpec().getMigration(), MigrationSpec::new);
+    }
+
     String image() {
       return observation.release().getSpec().getImage();
     }
@@ -175,18 +184,11 @@ final class MigrationExecutor {
           return result(
               new MigrationProgress(Stage.BLOCKED, "DatabaseAuthFailed", message, null, message));
         }
-        Duration delay = backoff.nextDelay(backoffKey);
-        return result(
-                MigrationProgress.of(
-                    Stage.WAITING,
-                    "DatabaseUnreachable",
-                    "no migration starts until the database answers (attempt "
-                        + backoff.attempts(backoffKey)
-                        + ", next in "
-                        + delay.toSeconds()
-                        + "s): "
-                        + problem))
-            .retryAfter(delay);
+        return unreachable(backoffKey, problem);
+      }
+      ExpectedSchema expected = ExpectedSchema.of(migration());
+      if (expected.rollback()) {
+        return startRollback(url, expected, backoffKey);
       }
       if (kube.createJob(MigrationJobFactory.build(observation.release(), id))) {
         LOG.infof("%s: created migration Job %s for %s", observation.name(), jobName, image());
@@ -198,6 +200,90 @@ final class MigrationExecutor {
               "migration Job " + jobName + " started for " + image()),
           history.started(id, image(), observation.generation(), jobName, now),
           verifiedId);
+    }
+
+    private StepResult unreachable(String backoffKey, String problem) {
+      Duration delay = backoff.nextDelay(backoffKey);
+      return result(
+              MigrationProgress.of(
+                  Stage.WAITING,
+                  "DatabaseUnreachable",
+                  "no migration starts until the database answers (attempt "
+                      + backoff.attempts(backoffKey)
+                      + ", next in "
+                      + delay.toSeconds()
+                      + "s): "
+                      + problem))
+          .retryAfter(delay);
+    }
+
+    /**
+     * A rollback reverts what is applied above the target, so it starts from the database: with
+     * nothing to revert (or a target that is not applied) no Job runs and verification says so.
+     */
+    private StepResult startRollback(DatabaseUrl url, ExpectedSchema expected, String backoffKey) {
+      String to = expected.rollbackTo();
+      SchemaHistory schemaHistory;
+      try {
+        schemaHistory = historyReader.read(url, expected.tool(), expected.historyTable());
+      } catch (DatabaseUnavailableException e) {
+        return unreachable(backoffKey, secrets.masker().mask(e.getMessage()));
+      }
+      RollbackPlan plan = RollbackPlan.of(schemaHistory, to);
+      if (!plan.needsJob()) {
+        return verifyFrom(
+            history
+                .started(id, image(), observation.generation(), null, now)
+                .rollingBack(id, to, "none: " + plan.describe()),
+            Optional.empty(),
+            false);
+      }
+      String jobImage = rollbackImage();
+      if (jobImage == null) {
+        String message =
+            "the database holds "
+                + plan.describe()
+                + ", and no image is known to revert them: this release has verified no image"
+                + " yet. Set spec.migration.rollbackImage to the image that applied them";
+        return result(
+            new MigrationProgress(Stage.BLOCKED, "RollbackImageUnknown", message, null, message));
+      }
+      if (kube.createJob(
+          MigrationJobFactory.buildRollback(
+              observation.release(), id, jobImage, plan.firstReverted()))) {
+        LOG.infof(
+            "%s: created rollback Job %s with %s: %s",
+            observation.name(), jobName, jobImage, plan.describe());
+      }
+      return StepResult.of(
+          MigrationProgress.of(
+              Stage.MIGRATING,
+              "RollbackRunning",
+              "rollback Job "
+                  + jobName
+                  + " started with "
+                  + jobImage
+                  + " to revert "
+                  + plan.describe()
+                  + "; "
+                  + image()
+                  + " is deployed once the database ends at "
+                  + to),
+          history
+              .started(id, image(), observation.generation(), jobName, now)
+              .rollingBack(id, to, jobImage + " reverting down to " + plan.firstReverted()),
+          verifiedId);
+    }
+
+    /** The image that knows the migrations to revert: the spec's choice, else the verified one. */
+    private String rollbackImage() {
+      String chosen = migration().getRollbackImage();
+      if (chosen != null) {
+        return chosen;
+      }
+      return verifiedId == null
+          ? null
+          : history.find(verifiedId).map(ReleaseRecord::image).orElse(null);
     }
 
     StepResult awaitJob(Job job) {
@@ -218,11 +304,15 @@ final class MigrationExecutor {
             known,
             verifiedId);
       }
+      boolean rollingBack = known.find(id).map(ReleaseRecord::rollbackTo).isPresent();
       return StepResult.of(
           MigrationProgress.of(
               Stage.MIGRATING,
-              "MigrationRunning",
-              "migration Job " + jobName + " is running for " + image()),
+              rollingBack ? "RollbackRunning" : "MigrationRunning",
+              (rollingBack ? "rollback Job " : "migration Job ")
+                  + jobName
+                  + " is running for "
+                  + image()),
           known,
           verifiedId);
     }
@@ -268,7 +358,11 @@ final class MigrationExecutor {
     }
 
     StepResult verify(Optional<Job> job, boolean jobLost) {
-      ReleaseHistory known = job.map(this::remembered).orElse(history);
+      return verifyFrom(job.map(this::remembered).orElse(history), job, jobLost);
+    }
+
+    private StepResult verifyFrom(ReleaseHistory base, Optional<Job> job, boolean jobLost) {
+      ReleaseHistory known = base;
       if (known.find(id).isEmpty()) {
         known = known.started(id, image(), observation.generation(), jobName, now);
       }
@@ -280,7 +374,7 @@ final class MigrationExecutor {
           && (outcome == ReleaseOutcome.Migrating || outcome == ReleaseOutcome.Superseded)) {
         known = known.mark(id, ReleaseOutcome.Migrated, null, null, null, now);
       }
-      ExpectedSchema expected = ExpectedSchema.of(observation.release().getSpec().getMigration());
+      ExpectedSchema expected = ExpectedSchema.of(migration());
       String backoffKey = observation.release().getMetadata().getUid() + "/" + id;
       DatabaseUrl url;
       try {
@@ -361,7 +455,15 @@ final class MigrationExecutor {
           Optional.ofNullable(job.getMetadata().getCreationTimestamp())
               .map(Instant::parse)
               .orElse(now);
-      return history.started(id, image(), observation.generation(), jobName, created);
+      ReleaseHistory started =
+          history.started(id, image(), observation.generation(), jobName, created);
+      String rollbackTo = migration().getRollbackTo();
+      if (rollbackTo == null) {
+        return started;
+      }
+      // The rollback's identity includes rollbackTo, so the spec names what this Job does.
+      String jobImage = job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+      return started.rollingBack(id, rollbackTo, jobImage + " (a Job found, not recorded)");
     }
 
     private MigrationProgress failure(Stage stage, String reason, String detail) {

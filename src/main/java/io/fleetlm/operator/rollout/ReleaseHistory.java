@@ -74,6 +74,11 @@ public final class ReleaseHistory {
     return replace(migrationId, record -> record.withOutput(output));
   }
 
+  /** Marks a release's record as a rollback to a version, run by the Job described. */
+  public ReleaseHistory rollingBack(String migrationId, String rollbackTo, String rollbackJob) {
+    return replace(migrationId, record -> record.rollingBack(rollbackTo, rollbackJob));
+  }
+
   /** Releases that were still on their way when the spec moved on are superseded. */
   public ReleaseHistory supersedeAllBut(String targetId, long generation, Instant now) {
     List<ReleaseRecord> next = new ArrayList<>();

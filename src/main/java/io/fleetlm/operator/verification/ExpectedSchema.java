@@ -8,17 +8,26 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
-/** What a release requires to find applied in its database. */
+/**
+ * What a release requires to find applied in its database.
+ *
+ * @param rollbackTo the version the database must end at (nothing above it applied), or null
+ */
 public record ExpectedSchema(
     MigrationTool tool,
     String historyTable,
     String expectedVersion,
     Set<String> required,
-    SchemaAheadPolicy schemaAhead) {
+    SchemaAheadPolicy schemaAhead,
+    String rollbackTo) {
 
   public ExpectedSchema(
       MigrationTool tool, String historyTable, String expectedVersion, Set<String> required) {
-    this(tool, historyTable, expectedVersion, required, SchemaAheadPolicy.Block);
+    this(tool, historyTable, expectedVersion, required, SchemaAheadPolicy.Block, null);
+  }
+
+  public boolean rollback() {
+    return rollbackTo != null;
   }
 
   public static ExpectedSchema of(MigrationSpec migration) {
@@ -29,6 +38,9 @@ public record ExpectedSchema(
       required.add(settings.getExpectedVersion());
     }
     required.addAll(Objects.requireNonNullElse(settings.getRequiredVersions(), List.of()));
+    if (settings.getRollbackTo() != null) {
+      required.add(settings.getRollbackTo());
+    }
     String table =
         settings.getHistoryTable() == null || settings.getHistoryTable().isEmpty()
             ? tool.defaultHistoryTable()
@@ -38,6 +50,7 @@ public record ExpectedSchema(
         table,
         settings.getExpectedVersion(),
         required,
-        Objects.requireNonNullElse(settings.getSchemaAhead(), SchemaAheadPolicy.Block));
+        Objects.requireNonNullElse(settings.getSchemaAhead(), SchemaAheadPolicy.Block),
+        settings.getRollbackTo());
   }
 }

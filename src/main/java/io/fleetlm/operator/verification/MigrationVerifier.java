@@ -56,6 +56,36 @@ public final class MigrationVerifier {
               + " migrate again.",
           latest);
     }
+    if (expected.rollback()) {
+      List<String> above = List.copyOf(applied.tailSet(expected.rollbackTo(), false));
+      if (!above.isEmpty()) {
+        return new VerificationResult(
+            false,
+            "RollbackIncomplete",
+            "the database still holds "
+                + above.size()
+                + " migration(s) above rollbackTo "
+                + expected.rollbackTo()
+                + ": "
+                + listed(above)
+                + ". The rollback Job reported success without reverting them: check its"
+                + " image and DATABASE_URL, then change spec.migration.runId to run it again.",
+            latest,
+            List.of(),
+            above);
+      }
+      if (!applied.contains(expected.rollbackTo())) {
+        return failure(
+            "RollbackTargetNotApplied",
+            "rollbackTo "
+                + expected.rollbackTo()
+                + " is not applied (newest applied: "
+                + Optional.ofNullable(latest).orElse("none")
+                + "): the database must end at that version. Name an applied version in"
+                + " spec.migration.rollbackTo, or migrate up to it with the image that ships it.",
+            latest);
+      }
+    }
     TreeSet<String> required = new TreeSet<>(order);
     required.addAll(expected.required());
     List<String> missing = required.stream().filter(v -> !applied.contains(v)).toList();
@@ -90,6 +120,19 @@ public final class MigrationVerifier {
           "newest applied version is "
               + latest
               + "; no expectedVersion is set, so only the presence of a history was checked",
+          latest,
+          List.of(),
+          List.of());
+    }
+    if (expected.rollback()) {
+      return new VerificationResult(
+          true,
+          "RolledBack",
+          "the database ends at "
+              + expected.rollbackTo()
+              + " as spec.migration.rollbackTo asks: nothing above it is applied, and all "
+              + required.size()
+              + " required migration(s) are",
           latest,
           List.of(),
           List.of());

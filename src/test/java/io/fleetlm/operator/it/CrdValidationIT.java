@@ -254,6 +254,32 @@ class CrdValidationIT {
     assertThat(client.resource(max).dryRun().create()).isNotNull();
   }
 
+  @Test
+  void aRollbackIsAnEctoVersionNoNewerThanTheExpectedOne() {
+    assertRejected(
+        r -> r.getSpec().getMigration().setRollbackTo("20240412120000"),
+        "expectedVersion cannot be newer than rollbackTo");
+    assertRejected(
+        r -> {
+          r.getSpec().getMigration().setTool(MigrationTool.FLYWAY);
+          r.getSpec().getMigration().setExpectedVersion("2");
+          r.getSpec().getMigration().setRollbackTo("1");
+        },
+        "rollbackTo is for Ecto");
+    assertRejected(r -> r.getSpec().getMigration().setRollbackTo("v1"), "rollbackTo");
+    assertRejected(
+        r -> {
+          r.getSpec().getMigration().setRollbackTo("20251021155555");
+          r.getSpec().getMigration().setRollbackImage("Not An Image");
+        },
+        "rollbackImage");
+    FleetlmRelease fine = valid("rollback");
+    fine.getSpec().getMigration().setRollbackTo("20251021155555");
+    fine.getSpec().getMigration().setRollbackImage("ghcr.io/acme/fleetlm:2.0.0");
+    assertThat(client.resource(fine).dryRun().create().getSpec().getMigration().getRollbackTo())
+        .isEqualTo("20251021155555");
+  }
+
   private static io.fabric8.kubernetes.api.model.ResourceRequirements resources(
       Map<String, String> requests, Map<String, String> limits) {
     var builder = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder();

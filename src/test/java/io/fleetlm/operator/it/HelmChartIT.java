@@ -154,7 +154,7 @@ class HelmChartIT {
                     assertThat(operator.get("/metrics").body())
                         .contains("fleetlm_releases{phase=\"Ready\"} 1.0")
                         .contains(
-                            "fleetlm_migration_duration_seconds_count{outcome=\"succeeded\"} 1")
+                            "fleetlm_migration_duration_seconds_count{direction=\"up\",outcome=\"succeeded\"} 1")
                         .containsPattern(
                             "fleetlm_schema_version\\{namespace=\""
                                 + apps

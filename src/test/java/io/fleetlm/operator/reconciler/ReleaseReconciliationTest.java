@@ -555,6 +555,130 @@ class ReleaseReconciliationTest {
     assertThat(kube.calls).isEmpty();
   }
 
+  @Test
+  void aRollbackRunsWithTheNewerImageRevertsFromTheFirstVersionAboveAndOnlyThenDeploysTheOlder() {
+    upgradeToV2Ready();
+
+    edit(
+        r -> {
+          r.getSpec().setImage(V1);
+          r.getSpec().getMigration().setExpectedVersion("1001");
+          r.getSpec().getMigration().setRollbackTo("1001");
+        });
+    reconcile();
+
+    Job rollback = kube.jobs.get(jobName());
+    var container = rollback.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getImage()).as("the image that knows 1002").isEqualTo(V2);
+    assertThat(container.getArgs())
+        .as("Ecto's to: is inclusive: the first version above the target")
+        .containsExactly("eval", "Fleetlm.Release.rollback(Fleetlm.Repo, 1002)");
+    assertThat(condition("Ready").getReason()).isEqualTo("RollbackRunning");
+    assertThat(RolloutState.imageOf(kube.deployments.get("chat")))
+        .as("the newer image serves until the rollback is verified")
+        .isEqualTo(V2);
+
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+    reconcile();
+
+    assertThat(condition("MigrationsVerified").getReason()).isEqualTo("RolledBack");
+    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V1);
+    assertThat(lastEvent("RolledBack").message()).contains("ends at 1001");
+    var record = status().getHistory().get(0);
+    assertThat(record.rollbackTo()).isEqualTo("1001");
+    assertThat(record.rollbackJob()).isEqualTo(V2 + " reverting down to 1002");
+    assertThat(record.outcome()).isEqualTo(ReleaseOutcome.Verified);
+    kube.rollOut("chat");
+    reconcile();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(
+            meters
+                .get("fleetlm_migration_duration_seconds")
+                .tag("direction", "down")
+                .timer()
+                .count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aRollbackThatLeavesVersionsAboveTheTargetFailsAndTheNewerImageKeepsServing() {
+    upgradeToV2Ready();
+    edit(r -> r.getSpec().getMigration().setRollbackTo("1001"));
+    edit(r -> r.getSpec().setImage(V1));
+    reconcile();
+
+    kube.finishJob(jobName(), true, null, 0);
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition("Ready").getReason()).isEqualTo("RollbackIncomplete");
+    assertThat(condition("Ready").getMessage())
+        .contains("1002")
+        .contains("the Deployment keeps running " + V2);
+    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
+  }
+
+  @Test
+  void aRollbackWithNothingAboveTheTargetRunsNoJob() {
+    installReady();
+    edit(r -> r.getSpec().getMigration().setRollbackTo("1001"));
+
+    reconcile();
+
+    assertThat(kube.jobs).as("only the first install's Job").hasSize(1);
+    assertThat(condition("MigrationsVerified").getReason()).isEqualTo("RolledBack");
+    assertThat(status().getHistory().get(0).rollbackJob()).isEqualTo("none: nothing above 1001");
+  }
+
+  @Test
+  void aRollbackToAVersionThatIsNotAppliedStartsNothingAndSaysSo() {
+    upgradeToV2Ready();
+    edit(r -> r.getSpec().getMigration().setRollbackTo("1000500"));
+
+    reconcile();
+
+    assertThat(kube.jobs).hasSize(2);
+    assertThat(condition("Ready").getReason()).isEqualTo("RollbackTargetNotApplied");
+    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
+  }
+
+  @Test
+  void aRollbackWithoutAKnownNewerImageBlocksUntilOneIsNamed() {
+    database.applied("1000", "1001", "1002");
+    edit(r -> r.getSpec().getMigration().setRollbackTo("1001"));
+
+    reconcile();
+
+    assertThat(kube.jobs).isEmpty();
+    assertThat(condition("Ready").getReason()).isEqualTo("RollbackImageUnknown");
+    assertThat(condition("Ready").getMessage()).contains("1002").contains("rollbackImage");
+
+    edit(r -> r.getSpec().getMigration().setRollbackImage(V2));
+    reconcile();
+    assertThat(kube.jobs.get(jobName()).getSpec().getTemplate().getSpec().getContainers())
+        .singleElement()
+        .extracting(c -> c.getImage())
+        .isEqualTo(V2);
+  }
+
+  private void upgradeToV2Ready() {
+    installReady();
+    edit(
+        r -> {
+          r.getSpec().setImage(V2);
+          r.getSpec().getMigration().setExpectedVersion("1002");
+        });
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001", "1002");
+    reconcile();
+    kube.rollOut("chat");
+    reconcile();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
+  }
+
   private void installReady() {
     reconcile();
     kube.finishJob(jobName(), true, null, 0);

@@ -3,6 +3,7 @@ package io.fleetlm.operator.verification;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.api.SchemaAheadPolicy;
 import io.fleetlm.operator.database.AppliedMigration;
 import io.fleetlm.operator.database.SchemaHistory;
 import java.util.Arrays;
@@ -66,7 +67,8 @@ class MigrationVerifierTest {
             "schema_migrations",
             "1001",
             Set.of("1001"),
-            io.fleetlm.operator.api.SchemaAheadPolicy.Allow);
+            SchemaAheadPolicy.Allow,
+            null);
     VerificationResult result = MigrationVerifier.verify(ecto("1001", "1002", "1003"), allowing);
     assertThat(result.passed()).isTrue();
     assertThat(result.reason()).isEqualTo("SchemaAhead");
@@ -123,6 +125,35 @@ class MigrationVerifierTest {
     assertThat(result.passed()).isTrue();
     assertThat(result.reason()).isEqualTo("Verified");
     assertThat(result.latestVersion()).isEqualTo("1.10");
+  }
+
+  @Test
+  void aRollbackPassesOnlyWhenTheDatabaseEndsAtItsTarget() {
+    ExpectedSchema backTo1001 =
+        new ExpectedSchema(
+            MigrationTool.ECTO,
+            "schema_migrations",
+            null,
+            Set.of("1001"),
+            SchemaAheadPolicy.Block,
+            "1001");
+
+    VerificationResult done = MigrationVerifier.verify(ecto("1000", "1001"), backTo1001);
+    assertThat(done.passed()).isTrue();
+    assertThat(done.reason()).isEqualTo("RolledBack");
+    assertThat(done.message()).contains("ends at 1001");
+
+    VerificationResult incomplete =
+        MigrationVerifier.verify(ecto("1000", "1001", "1003"), backTo1001);
+    assertThat(incomplete.passed()).isFalse();
+    assertThat(incomplete.reason()).isEqualTo("RollbackIncomplete");
+    assertThat(incomplete.ahead()).containsExactly("1003");
+
+    // Ecto's to: is inclusive: a helper called with the target itself reverts it too.
+    VerificationResult tooFar = MigrationVerifier.verify(ecto("1000"), backTo1001);
+    assertThat(tooFar.passed()).isFalse();
+    assertThat(tooFar.reason()).isEqualTo("RollbackTargetNotApplied");
+    assertThat(tooFar.message()).contains("newest applied: 1000");
   }
 
   private static SchemaHistory ecto(String... versions) {
