@@ -33,6 +33,13 @@ public interface OperatorConfig {
   LeaderElection leaderElection();
 
   /**
+   * Namespace of the Leases that let one migration run per database at a time: the operator's own
+   * namespace in a cluster (the chart sets it). Default: the leader-election namespace, else the
+   * client's namespace. Every operator that shares databases must use the same one.
+   */
+  Optional<String> lockNamespace();
+
+  /**
    * Names this operator instance: its leader-election identity and the reportingInstance of its
    * Events. The chart sets the pod's name; the default is the host name.
    */

@@ -71,6 +71,11 @@ public final class DatabaseUrl {
     return jdbcUrl;
   }
 
+  /** Which database this is, as host:port/name: no user, no password, no options. */
+  public String identity() {
+    return jdbcUrl.substring("jdbc:postgresql://".length());
+  }
+
   /** A copy, so callers can add timeouts without changing this value. */
   public Properties properties() {
     Properties copy = new Properties();

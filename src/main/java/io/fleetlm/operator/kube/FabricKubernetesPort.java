@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -38,6 +39,7 @@ public final class FabricKubernetesPort implements KubernetesPort {
   private final KubernetesClient client;
   private final InformerEventSource<Job, FleetlmRelease> jobs;
   private final InformerEventSource<Deployment, FleetlmRelease> deployments;
+  private final InformerEventSource<Lease, FleetlmRelease> leases;
   private final Clock clock;
   private final String reportingInstance;
 
@@ -45,11 +47,13 @@ public final class FabricKubernetesPort implements KubernetesPort {
       KubernetesClient client,
       InformerEventSource<Job, FleetlmRelease> jobs,
       InformerEventSource<Deployment, FleetlmRelease> deployments,
+      InformerEventSource<Lease, FleetlmRelease> leases,
       Clock clock,
       String reportingInstance) {
     this.client = client;
     this.jobs = jobs;
     this.deployments = deployments;
+    this.leases = leases;
     this.clock = clock;
     this.reportingInstance = reportingInstance;
   }
@@ -64,6 +68,60 @@ public final class FabricKubernetesPort implements KubernetesPort {
   public Optional<Job> job(String namespace, String name) {
     return Optional.ofNullable(
         client.batch().v1().jobs().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public Optional<Lease> lease(String namespace, String name) {
+    return Optional.ofNullable(client.leases().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public Optional<Lease> cachedLease(String namespace, String name) {
+    return leases.get(new ResourceID(name, namespace));
+  }
+
+  @Override
+  public boolean createLease(Lease lease) {
+    try {
+      Lease created = client.resource(lease).create();
+      leases.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public boolean replaceLease(Lease lease) {
+    try {
+      Lease replaced = client.resource(lease).update();
+      leases.handleRecentResourceUpdate(ResourceID.fromResource(replaced), replaced, lease);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409 || e.getCode() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void deleteLease(Lease lease) {
+    try {
+      client
+          .leases()
+          .inNamespace(lease.getMetadata().getNamespace())
+          .withName(lease.getMetadata().getName())
+          .lockResourceVersion(lease.getMetadata().getResourceVersion())
+          .delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409 && e.getCode() != 404) {
+        throw e;
+      }
+    }
   }
 
   @Override

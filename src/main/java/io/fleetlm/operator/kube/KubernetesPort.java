@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import java.util.List;
@@ -45,6 +46,29 @@ public interface KubernetesPort {
    * @return the release as stored, whose resourceVersion conditions the next write
    */
   FleetlmRelease writeStatus(FleetlmRelease release, FleetlmReleaseStatus status);
+
+  /** The Lease as stored now. */
+  Optional<Lease> lease(String namespace, String name);
+
+  /** The Lease as the operator's informer last saw it: cheap, possibly a moment old. */
+  Optional<Lease> cachedLease(String namespace, String name);
+
+  /**
+   * Creates the Lease.
+   *
+   * @return false when a Lease of that name already exists
+   */
+  boolean createLease(Lease lease);
+
+  /**
+   * Replaces the Lease, if it is unchanged since it was read (its resourceVersion).
+   *
+   * @return false when someone changed or deleted it in between
+   */
+  boolean replaceLease(Lease lease);
+
+  /** Deletes the Lease, if it is unchanged since it was read; gone already is fine. */
+  void deleteLease(Lease lease);
 
   /** Records an Event; repeats of the same Event update its count. Never fails the caller. */
   void recordEvent(FleetlmRelease release, ReleaseEvent event);

@@ -3,10 +3,12 @@ package io.fleetlm.operator.reconciler;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.config.OperatorConfig;
 import io.fleetlm.operator.database.SchemaHistoryReader;
 import io.fleetlm.operator.kube.FabricKubernetesPort;
+import io.fleetlm.operator.kube.MigrationLockLease;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.observability.ReleaseMetrics;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -26,6 +28,7 @@ import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -95,14 +98,34 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
                                     pod.getMetadata().getNamespace())))
                 .build(),
             context);
+    String lockNamespace =
+        config
+            .lockNamespace()
+            .or(() -> config.leaderElection().leaseNamespace())
+            .orElseGet(
+                () -> Objects.requireNonNullElse(context.getClient().getNamespace(), "default"));
+    LockWaiters waiters = new LockWaiters();
+    // A database Lease that changes may free the database for the releases waiting for it.
+    var leases =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Lease.class, FleetlmRelease.class)
+                .withNamespaces(Set.of(lockNamespace))
+                .withFollowControllerNamespacesChanges(false)
+                .withLabelSelector(MigrationLockLease.LOCK_SELECTOR)
+                .withSecondaryToPrimaryMapper(
+                    lease -> waiters.waitingFor(lease.getMetadata().getName()))
+                .build(),
+            context);
     reconciliation =
         new ReleaseReconciliation(
             new FabricKubernetesPort(
-                context.getClient(), jobs, deployments, clock, config.instanceName()),
+                context.getClient(), jobs, deployments, leases, clock, config.instanceName()),
             historyReader,
             metrics,
-            config);
-    return List.of(jobs, deployments, pods);
+            config,
+            lockNamespace,
+            waiters);
+    return List.of(jobs, deployments, pods, leases);
   }
 
   @Override

@@ -58,12 +58,17 @@ final class MigrationExecutor {
   private final KubernetesPort kube;
   private final SchemaHistoryReader historyReader;
   private final VerificationBackoff backoff;
+  private final MigrationLocks locks;
 
   MigrationExecutor(
-      KubernetesPort kube, SchemaHistoryReader historyReader, VerificationBackoff backoff) {
+      KubernetesPort kube,
+      SchemaHistoryReader historyReader,
+      VerificationBackoff backoff,
+      MigrationLocks locks) {
     this.kube = kube;
     this.historyReader = historyReader;
     this.backoff = backoff;
+    this.locks = locks;
   }
 
   StepResult execute(
@@ -185,6 +190,23 @@ final class MigrationExecutor {
               new MigrationProgress(Stage.BLOCKED, "DatabaseAuthFailed", message, null, message));
         }
         return unreachable(backoffKey, problem);
+      }
+      MigrationLocks.Claim claim =
+          locks.claim(url.identity(), observation.release(), id, jobName, now);
+      if (!claim.granted()) {
+        return result(
+            MigrationProgress.of(
+                Stage.WAITING,
+                "WaitingForDatabase",
+                "database "
+                    + url.identity()
+                    + " is being migrated by "
+                    + claim.holder()
+                    + (claim.holderJob() == null ? "" : " (Job " + claim.holderJob() + ")")
+                    + (claim.since() == null ? "" : " since " + claim.since())
+                    + "; the migration of "
+                    + image()
+                    + " starts when that one ends: one migration per database at a time"));
       }
       ExpectedSchema expected = ExpectedSchema.of(migration());
       if (expected.rollback()) {

@@ -53,19 +53,28 @@ final class ReleaseReconciliation {
   private final DeploymentSync deployments;
   private final ReleaseMetrics metrics;
   private final OperatorConfig config;
+  private final MigrationLocks locks;
 
+  /**
+   * @param lockNamespace where the Leases that give one migration per database live
+   * @param waiters releases to wake when such a Lease changes
+   */
   ReleaseReconciliation(
       KubernetesPort kube,
       SchemaHistoryReader historyReader,
       ReleaseMetrics metrics,
-      OperatorConfig config) {
+      OperatorConfig config,
+      String lockNamespace,
+      LockWaiters waiters) {
     this.kube = kube;
+    this.locks = new MigrationLocks(kube, lockNamespace, waiters);
     this.executor =
         new MigrationExecutor(
             kube,
             historyReader,
             new VerificationBackoff(
-                config.verificationBackoff().initial(), config.verificationBackoff().max()));
+                config.verificationBackoff().initial(), config.verificationBackoff().max()),
+            locks);
     this.deployments = new DeploymentSync(kube);
     this.metrics = metrics;
     this.config = config;
@@ -133,9 +142,12 @@ final class ReleaseReconciliation {
         stopped,
         secrets,
         observation.now());
+    releaseDatabase(observation, migration, stopped, secrets);
 
     Duration requeue = migration.retryAfter();
-    if (requeue.isZero() && migration.progress().stage() == Stage.BLOCKED) {
+    if (requeue.isZero()
+        && (migration.progress().stage() == Stage.BLOCKED
+            || migration.progress().stage() == Stage.WAITING)) {
       requeue = config.blockedRecheck();
     }
     return new Outcome(status, requeue, true);
@@ -276,6 +288,32 @@ final class ReleaseReconciliation {
       }
     }
     return stopped;
+  }
+
+  /** The release's claim on its database ends with the last of its Jobs that runs. */
+  private void releaseDatabase(
+      Observation observation, StepResult migration, List<String> stopped, ReleaseSecrets secrets) {
+    String database;
+    try {
+      database = secrets.databaseUrl().identity();
+    } catch (RuntimeException e) {
+      return;
+    }
+    Set<String> running = new LinkedHashSet<>();
+    observation
+        .jobsById()
+        .forEach(
+            (id, job) -> {
+              if (!MigrationJobState.of(job).finished()
+                  && !stopped.contains(job.getMetadata().getName())) {
+                running.add(id);
+              }
+            });
+    Stage stage = migration.progress().stage();
+    if (stage == Stage.MIGRATING || stage == Stage.STALLED) {
+      running.add(observation.targetId());
+    }
+    locks.releaseUnlessRunning(database, observation.release(), running);
   }
 
   private static List<String> otherRunningJobs(Observation observation, String targetId) {

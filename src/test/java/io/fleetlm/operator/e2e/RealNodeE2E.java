@@ -44,6 +44,7 @@ class RealNodeE2E {
   private static final String TAINT = "fleetlm.io/real-node";
   private static final String OPERATOR_IMAGE = "localhost/fleetlm/operator";
   private static final String APP_1 = "localhost/fleetlm/app:1";
+  private static final String APP_2 = "localhost/fleetlm/app:2";
   private static final String APP_BROKEN = "localhost/fleetlm/app:broken";
   private static final String APP_SLOW = "localhost/fleetlm/app:slow";
   private static final Duration TIMEOUT = Duration.ofSeconds(180);
@@ -339,6 +340,145 @@ class RealNodeE2E {
 
   @Test
   @Order(7)
+  void aRollbackRunsTheNewerImagesDownMigrationThenTheOlderImageServes() {
+    String backDb = db.createDatabase();
+    Releases.createDatabaseSecretNamed(client, apps, "back-db", db.ectoUrlForPods(backDb));
+    FleetlmRelease release = onTheRealNode(Releases.release(apps, "back", APP_1, "1001", 1));
+    release.getSpec().getDatabase().getUrlSecretRef().setName("back-db");
+    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName("back-db");
+    client.resource(release).create();
+    Releases.awaitPhase(client, apps, "back", "Ready", TIMEOUT);
+    editBack(
+        r -> {
+          r.getSpec().setImage(APP_2);
+          r.getSpec().getMigration().setExpectedVersion("1002");
+        });
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> Releases.get(client, apps, "back").getStatus().getCurrentImage(), APP_2::equals);
+    Releases.awaitPhase(client, apps, "back", "Ready", TIMEOUT);
+
+    editBack(
+        r -> {
+          r.getSpec().setImage(APP_1);
+          r.getSpec().getMigration().setExpectedVersion("1001");
+          r.getSpec().getMigration().setRollbackTo("1001");
+        });
+    FleetlmRelease back =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () -> Releases.awaitPhase(client, apps, "back", "Ready", TIMEOUT),
+                r -> APP_1.equals(r.getStatus().getCurrentImage()));
+
+    assertThat(Releases.condition(back, "MigrationsVerified").orElseThrow().getReason())
+        .isEqualTo("RolledBack");
+    assertThat(db.column(backDb, "SELECT version FROM schema_migrations")).containsExactly("1001");
+    assertThat(
+            db.column(
+                backDb, "SELECT version || ' ' || direction FROM fleetlm_standin_runs ORDER BY at"))
+        .as("what the real containers did, in order")
+        .containsExactly("1001 up", "1002 up", "1002 down");
+    Pod rollbackPod =
+        migrationPods().stream()
+            .filter(
+                p -> p.getSpec().getContainers().get(0).getArgs().toString().contains("rollback"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(rollbackPod.getSpec().getContainers().get(0).getImage()).isEqualTo(APP_2);
+    assertThat(terminated(rollbackPod).getExitCode()).isZero();
+    assertThat(
+            Releases.appPods(client, apps).stream()
+                .filter(
+                    p ->
+                        "back"
+                            .equals(p.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE))))
+        .singleElement()
+        .satisfies(p -> assertThat(p.getSpec().getContainers().get(0).getImage()).isEqualTo(APP_1))
+        .matches(RealNodeE2E::ready);
+  }
+
+  private static void editBack(java.util.function.Consumer<FleetlmRelease> change) {
+    client
+        .resources(FleetlmRelease.class)
+        .inNamespace(apps)
+        .withName("back")
+        .edit(
+            r -> {
+              change.accept(r);
+              return r;
+            });
+  }
+
+  /**
+   * Kubernetes may run a Job's pod twice; the operator's database Lease does not stop that. What
+   * does is the migrator itself: like Ecto, the stand-in migrates under a table lock on
+   * schema_migrations and re-checks what is pending once it holds it.
+   */
+  @Test
+  @Order(8)
+  void twoMigrationPodsStartedTogetherOnOneDatabaseApplyEachMigrationOnce() {
+    String twiceDb = db.createDatabase();
+    Releases.createDatabaseSecretNamed(client, apps, "twice-db", db.ectoUrlForPods(twiceDb));
+    List<String> names = List.of("migrate-a", "migrate-b");
+    for (String name : names) {
+      client
+          .resource(
+              new PodBuilder()
+                  .withNewMetadata()
+                  .withName(name)
+                  .withNamespace(apps)
+                  .endMetadata()
+                  .withNewSpec()
+                  .withRestartPolicy("Never")
+                  .withNodeSelector(Map.of("kubernetes.io/hostname", nodeName))
+                  .withTolerations(toleration())
+                  .addNewContainer()
+                  .withName("migrate")
+                  .withImage(APP_2)
+                  .withImagePullPolicy("Never")
+                  .withArgs("eval", "Fleetlm.Release.migrate")
+                  .addNewEnv()
+                  .withName("DATABASE_URL")
+                  .withNewValueFrom()
+                  .withNewSecretKeyRef("DATABASE_URL", "twice-db", false)
+                  .endValueFrom()
+                  .endEnv()
+                  .endContainer()
+                  .endSpec()
+                  .build())
+          .create();
+    }
+    List<Pod> ended =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () ->
+                    names.stream()
+                        .map(n -> client.pods().inNamespace(apps).withName(n).get())
+                        .toList(),
+                pods -> pods.stream().allMatch(p -> "Succeeded".equals(p.getStatus().getPhase())));
+
+    List<ContainerStateTerminated> exits = ended.stream().map(RealNodeE2E::terminated).toList();
+    System.out.printf(
+        "measured: two migration containers ran %s-%s and %s-%s%n",
+        exits.get(0).getStartedAt(),
+        exits.get(0).getFinishedAt(),
+        exits.get(1).getStartedAt(),
+        exits.get(1).getFinishedAt());
+    assertThat(db.column(twiceDb, "SELECT version FROM schema_migrations ORDER BY version"))
+        .containsExactly("1001", "1002");
+    assertThat(
+            db.column(
+                twiceDb,
+                "SELECT version || ' ' || direction FROM fleetlm_standin_runs ORDER BY version"))
+        .as("each migration ran once, whichever pod got the lock first")
+        .containsExactly("1001 up", "1002 up");
+  }
+
+  @Test
+  @Order(9)
   void upgradingTheOperatorMidMigrationAndUninstallingItLoseNothing() {
     upgradeTo(APP_SLOW, "1004");
     await()

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
@@ -35,6 +36,10 @@ final class FakeKubernetesPort implements KubernetesPort {
   final Map<String, Deployment> deployments = new LinkedHashMap<>();
   final Map<String, Secret> secrets = new LinkedHashMap<>();
   final Map<String, List<Pod>> podsByJob = new LinkedHashMap<>();
+
+  /** Leases by name; the fake has one namespace for them. */
+  final Map<String, Lease> leases = new LinkedHashMap<>();
+
   final List<ReleaseEvent> events = new ArrayList<>();
   final List<FleetlmReleaseStatus> statusWrites = new ArrayList<>();
   final List<String> calls = new ArrayList<>();
@@ -128,6 +133,58 @@ final class FakeKubernetesPort implements KubernetesPort {
     written.getMetadata().setResourceVersion(nextVersion());
     stored = Serialization.clone(written);
     return written;
+  }
+
+  @Override
+  public Optional<Lease> lease(String namespace, String name) {
+    return Optional.ofNullable(leases.get(name)).map(Serialization::clone);
+  }
+
+  @Override
+  public Optional<Lease> cachedLease(String namespace, String name) {
+    return lease(namespace, name);
+  }
+
+  @Override
+  public boolean createLease(Lease lease) {
+    calls.add("createLease");
+    if (leases.containsKey(lease.getMetadata().getName())) {
+      return false;
+    }
+    Lease created = Serialization.clone(lease);
+    created.getMetadata().setResourceVersion(nextVersion());
+    leases.put(lease.getMetadata().getName(), created);
+    return true;
+  }
+
+  @Override
+  public boolean replaceLease(Lease lease) {
+    calls.add("replaceLease");
+    Lease stored = leases.get(lease.getMetadata().getName());
+    if (stored == null
+        || !stored
+            .getMetadata()
+            .getResourceVersion()
+            .equals(lease.getMetadata().getResourceVersion())) {
+      return false;
+    }
+    Lease replaced = Serialization.clone(lease);
+    replaced.getMetadata().setResourceVersion(nextVersion());
+    leases.put(lease.getMetadata().getName(), replaced);
+    return true;
+  }
+
+  @Override
+  public void deleteLease(Lease lease) {
+    calls.add("deleteLease");
+    Lease stored = leases.get(lease.getMetadata().getName());
+    if (stored != null
+        && stored
+            .getMetadata()
+            .getResourceVersion()
+            .equals(lease.getMetadata().getResourceVersion())) {
+      leases.remove(lease.getMetadata().getName());
+    }
   }
 
   @Override

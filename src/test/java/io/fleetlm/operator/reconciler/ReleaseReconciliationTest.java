@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
@@ -15,6 +17,7 @@ import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.config.ProductionConfig;
 import io.fleetlm.operator.kube.MigrationIdentity;
+import io.fleetlm.operator.kube.MigrationLockLease;
 import io.fleetlm.operator.kube.ReleaseEvent;
 import io.fleetlm.operator.kube.ReleaseFixture;
 import io.fleetlm.operator.kube.ResourceNames;
@@ -24,6 +27,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +76,12 @@ class ReleaseReconciliationTest {
     meters = new SimpleMeterRegistry();
     reconciliation =
         new ReleaseReconciliation(
-            kube, database, new ReleaseMetrics(meters), ProductionConfig.defaults());
+            kube,
+            database,
+            new ReleaseMetrics(meters),
+            ProductionConfig.defaults(),
+            "fleetlm-system",
+            new LockWaiters());
   }
 
   @Test
@@ -106,7 +116,8 @@ class ReleaseReconciliationTest {
             "applyDeployment chat",
             "writeStatus RollingOut",
             "event MigrationsVerified",
-            "event RollingOut");
+            "event RollingOut",
+            "deleteLease");
     assertThat(kube.statusWrites.get(kube.statusWrites.size() - 2).getVerifiedMigrationId())
         .as("verification recorded by the write before the Deployment")
         .isEqualTo(targetId());
@@ -660,6 +671,83 @@ class ReleaseReconciliationTest {
         .singleElement()
         .extracting(c -> c.getImage())
         .isEqualTo(V2);
+  }
+
+  @Test
+  void theDatabaseIsClaimedBeforeTheJobAndReleasedWhenTheJobEnds() {
+    reconcile();
+
+    assertThat(kube.calls).containsSubsequence("createLease", "createJob " + jobName());
+    Lease claim = kube.leases.get(MigrationLockLease.name("db:5432/chat"));
+    assertThat(claim.getSpec().getHolderIdentity()).isEqualTo("apps/chat/" + targetId());
+    assertThat(claim.getMetadata().getAnnotations())
+        .containsEntry(MigrationLockLease.ANNOTATION_DATABASE, "db:5432/chat")
+        .containsEntry(MigrationLockLease.ANNOTATION_JOB, "apps/" + jobName());
+    assertThat(json(claim)).doesNotContain(PASSWORD).doesNotContain("fleet:");
+
+    reconcile();
+    assertThat(kube.leases).as("held while the Job runs").hasSize(1);
+
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+    reconcile();
+    assertThat(kube.leases).isEmpty();
+  }
+
+  @Test
+  void aDatabaseClaimedByAnotherReleaseWaitsAndNamesTheHolderThenTakesOverWhenItsJobNeverCame() {
+    kube.leases.put(
+        MigrationLockLease.name("db:5432/chat"),
+        foreignClaim("staging/chat/abc", "staging/chat-migrate-abc", now));
+
+    reconcile();
+
+    assertThat(kube.jobs).isEmpty();
+    assertThat(condition("Ready").getReason()).isEqualTo("WaitingForDatabase");
+    assertThat(condition("Ready").getMessage())
+        .contains("db:5432/chat is being migrated by staging/chat/abc")
+        .contains("Job staging/chat-migrate-abc");
+    assertThat(status().getPhase()).isNotEqualTo(Phase.Failed);
+
+    now = now.plus(MigrationLocks.CLAIM_GRACE);
+    reconcile();
+
+    assertThat(kube.jobs).containsOnlyKeys(jobName());
+    assertThat(kube.leases.values())
+        .singleElement()
+        .extracting(l -> l.getSpec().getHolderIdentity())
+        .isEqualTo("apps/chat/" + targetId());
+  }
+
+  @Test
+  void aClaimWhoseHolderJobHasEndedIsTakenOverAtOnce() {
+    installReady();
+    // Another release's claim, left behind; its Job (played by a finished one) has ended.
+    kube.leases.put(
+        MigrationLockLease.name("db:5432/chat"),
+        foreignClaim("canary/chat/0ld1d", "canary/" + jobName(), now));
+    edit(r -> r.getSpec().setImage(V2));
+    edit(r -> r.getSpec().getMigration().setExpectedVersion("1002"));
+
+    reconcile();
+
+    assertThat(kube.calls).contains("replaceLease");
+    assertThat(kube.jobs).containsKey(jobName());
+    assertThat(condition("Ready").getReason()).isEqualTo("MigrationRunning");
+  }
+
+  private static Lease foreignClaim(String holder, String job, Instant at) {
+    return new LeaseBuilder()
+        .withNewMetadata()
+        .withName(MigrationLockLease.name("db:5432/chat"))
+        .withResourceVersion("7")
+        .addToAnnotations(MigrationLockLease.ANNOTATION_JOB, job)
+        .endMetadata()
+        .withNewSpec()
+        .withHolderIdentity(holder)
+        .withAcquireTime(ZonedDateTime.ofInstant(at, ZoneOffset.UTC))
+        .endSpec()
+        .build();
   }
 
   private void upgradeToV2Ready() {

@@ -1,0 +1,39 @@
+package io.fleetlm.operator.reconciler;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Releases waiting for a database Lease, so that a change of that Lease (its holder released or
+ * replaced it) reconciles them at once. A release leaves the list when it gets the Lease. Memory
+ * only: after a restart every release is reconciled anyway, and a waiting release also looks again
+ * after a while.
+ */
+public final class LockWaiters {
+
+  private final ConcurrentHashMap<String, Set<ResourceID>> byLease = new ConcurrentHashMap<>();
+
+  void add(String leaseName, ResourceID release) {
+    byLease.computeIfAbsent(leaseName, k -> ConcurrentHashMap.newKeySet()).add(release);
+  }
+
+  /** A release that got the Lease, or waits for nothing any more. */
+  void remove(String leaseName, ResourceID release) {
+    byLease.computeIfPresent(
+        leaseName,
+        (name, waiting) -> {
+          waiting.remove(release);
+          return waiting.isEmpty() ? null : waiting;
+        });
+  }
+
+  /**
+   * The releases waiting for this Lease. No side effect: JOSDK calls the mapper that asks this more
+   * than once per event (to index secondaries, then to send the event).
+   */
+  public Set<ResourceID> waitingFor(String leaseName) {
+    Set<ResourceID> waiting = byLease.get(leaseName);
+    return waiting == null ? Set.of() : Set.copyOf(waiting);
+  }
+}

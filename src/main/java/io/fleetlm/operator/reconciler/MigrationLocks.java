@@ -1,0 +1,139 @@
+package io.fleetlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.kube.KubernetesPort;
+import io.fleetlm.operator.kube.MigrationJobState;
+import io.fleetlm.operator.kube.MigrationLockLease;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * One migration per database at a time, across releases and namespaces. A release claims its
+ * database before it creates a Job, by creating a Lease named after the database; the claim is
+ * released once its Job has ended, and taken over when the holder's Job has ended or never came.
+ * Exclusivity rests on the API server's create, not on the Job: Kubernetes may start a Job's pod
+ * twice, but two claims of one Lease cannot both succeed.
+ */
+final class MigrationLocks {
+
+  /** How long a fresh claim whose Job does not exist yet is left alone: its Job is on its way. */
+  static final Duration CLAIM_GRACE = Duration.ofSeconds(30);
+
+  private static final Logger LOG = Logger.getLogger(MigrationLocks.class);
+
+  private final KubernetesPort kube;
+  private final String namespace;
+  private final LockWaiters waiters;
+
+  MigrationLocks(KubernetesPort kube, String namespace, LockWaiters waiters) {
+    this.kube = kube;
+    this.namespace = namespace;
+    this.waiters = waiters;
+  }
+
+  /**
+   * @param granted whether this migration may start
+   * @param holder who holds the database otherwise (namespace/release/migration identity)
+   * @param holderJob namespace/name of the holder's Job
+   */
+  record Claim(boolean granted, String holder, String holderJob, Instant since) {
+    static Claim ok() {
+      return new Claim(true, null, null, null);
+    }
+  }
+
+  Claim claim(
+      String database, FleetlmRelease release, String migrationId, String jobName, Instant now) {
+    String me = MigrationLockLease.holder(release, migrationId);
+    Lease wanted =
+        MigrationLockLease.build(namespace, database, release, migrationId, jobName, now);
+    if (kube.createLease(wanted)) {
+      return granted(release, wanted);
+    }
+    Optional<Lease> found = kube.lease(namespace, wanted.getMetadata().getName());
+    if (found.isEmpty()) {
+      // Released between our create and our read: claim it now.
+      return kube.createLease(wanted) ? granted(release, wanted) : waiting(release, wanted, null);
+    }
+    Lease held = found.get();
+    if (me.equals(MigrationLockLease.holderOf(held))) {
+      return granted(release, wanted);
+    }
+    // An older migration of this same release: the planner starts no Job while one of the
+    // release's own Jobs runs, so its claim is stale (e.g. a stuck Job just stopped).
+    String heldBy = MigrationLockLease.holderOf(held);
+    boolean ownEarlierClaim =
+        heldBy != null && heldBy.startsWith(MigrationLockLease.holderPrefix(release));
+    if (ownEarlierClaim || holderDone(held, now)) {
+      wanted.getMetadata().setResourceVersion(held.getMetadata().getResourceVersion());
+      if (kube.replaceLease(wanted)) {
+        LOG.infof(
+            "%s: took over database %s from %s, whose migration has ended",
+            me, database, MigrationLockLease.holderOf(held));
+        return granted(release, wanted);
+      }
+    }
+    return waiting(release, wanted, held);
+  }
+
+  /**
+   * Releases the release's claim on its database unless the claiming migration still runs.
+   *
+   * @param running migration identities of this release whose Jobs have not ended
+   */
+  void releaseUnlessRunning(String database, FleetlmRelease release, Set<String> running) {
+    String name = MigrationLockLease.name(database);
+    Optional<Lease> held = kube.cachedLease(namespace, name);
+    if (held.isEmpty()) {
+      return;
+    }
+    String holder = MigrationLockLease.holderOf(held.get());
+    String prefix = MigrationLockLease.holderPrefix(release);
+    if (holder == null
+        || !holder.startsWith(prefix)
+        || running.contains(holder.substring(prefix.length()))) {
+      return;
+    }
+    kube.deleteLease(held.get());
+    LOG.debugf("%s: released database %s", holder, database);
+  }
+
+  private Claim granted(FleetlmRelease release, Lease lease) {
+    waiters.remove(lease.getMetadata().getName(), ResourceID.fromResource(release));
+    return Claim.ok();
+  }
+
+  private Claim waiting(FleetlmRelease release, Lease wanted, Lease held) {
+    waiters.add(wanted.getMetadata().getName(), ResourceID.fromResource(release));
+    if (held == null) {
+      return new Claim(false, "another release", null, null);
+    }
+    return new Claim(
+        false,
+        MigrationLockLease.holderOf(held),
+        MigrationLockLease.jobOf(held).orElse(null),
+        MigrationLockLease.acquiredAt(held).orElse(null));
+  }
+
+  /** The holder's Job has ended, was removed, or never came within the grace period. */
+  private boolean holderDone(Lease held, Instant now) {
+    Optional<String> job = MigrationLockLease.jobOf(held);
+    if (job.isEmpty() || !job.get().contains("/")) {
+      return true;
+    }
+    String[] parts = job.get().split("/", 2);
+    Optional<Job> holderJob = kube.job(parts[0], parts[1]);
+    if (holderJob.isPresent()) {
+      return MigrationJobState.of(holderJob.get()).finished();
+    }
+    return MigrationLockLease.acquiredAt(held)
+        .map(at -> at.plus(CLAIM_GRACE).isBefore(now))
+        .orElse(true);
+  }
+}

@@ -1,0 +1,28 @@
+package io.fleetlm.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import org.junit.jupiter.api.Test;
+
+class LockWaitersTest {
+
+  private final LockWaiters waiters = new LockWaiters();
+  private final ResourceID canary = new ResourceID("chat", "canary");
+
+  @Test
+  void askingWhoWaitsChangesNothingBecauseJosdkAsksMoreThanOncePerEvent() {
+    waiters.add("fleetlm-db-1", canary);
+
+    assertThat(waiters.waitingFor("fleetlm-db-1")).containsExactly(canary);
+    assertThat(waiters.waitingFor("fleetlm-db-1")).containsExactly(canary);
+    assertThat(waiters.waitingFor("fleetlm-db-2")).isEmpty();
+  }
+
+  @Test
+  void aReleaseThatGotTheLeaseWaitsNoMore() {
+    waiters.add("fleetlm-db-1", canary);
+    waiters.remove("fleetlm-db-1", canary);
+    assertThat(waiters.waitingFor("fleetlm-db-1")).isEmpty();
+  }
+}
