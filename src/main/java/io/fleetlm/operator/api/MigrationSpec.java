@@ -46,8 +46,6 @@ import java.util.List;
             + " than rollbackTo")
 public class MigrationSpec {
 
-  public static final List<String> DEFAULT_ARGS = List.of("eval", "Fleetlm.Release.migrate");
-
   @Default("ecto")
   @JsonPropertyDescription(
       "Migration tool whose history table is verified: 'ecto' (schema_migrations, FleetLM's"
@@ -63,15 +61,18 @@ public class MigrationSpec {
   @Size(max = 64)
   @JsonPropertyDescription(
       "Arguments of the migration container. Default, when command and args are both empty:"
-          + " [\"eval\", \"Fleetlm.Release.migrate\"], i.e. bin/fleetlm eval"
-          + " \"Fleetlm.Release.migrate\".")
+          + " bin/fleetlm eval with Fleetlm.Release.migrate() followed by a one-line summary of"
+          + " Ecto.Migrator.migrations(Fleetlm.Repo) written to the termination message, which"
+          + " verification cross-checks with the database.")
   private List<String> args;
 
   @Size(max = 32)
   @JsonPropertyDescription(
       "The schema version this release must find applied after its migration, e.g. the newest"
-          + " migration in the image (Ecto: 20251021155555). Without it, verification only checks"
-          + " that the history table exists, is not empty and has no failed rows.")
+          + " migration in the image (Ecto: 20251021155555). Optional with the default migration"
+          + " command: the image then reports its own newest migration. Without either,"
+          + " verification only checks that the history table exists, is not empty and has no"
+          + " failed rows.")
   private String expectedVersion;
 
   @Size(max = 500)

@@ -7,12 +7,17 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseSpec;
 import io.fleetlm.operator.api.MigrationSpec;
+import io.fleetlm.operator.verification.ImageMigrationReport;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /** Builds the migration Job of a release; a pure function of the release and its identity. */
 public final class MigrationJobFactory {
+
+  /** FleetLM's migrate, then the image's own view of its migrations for verification. */
+  public static final List<String> DEFAULT_ARGS =
+      List.of("eval", ImageMigrationReport.MIGRATE_AND_REPORT);
 
   private MigrationJobFactory() {}
 
@@ -26,7 +31,7 @@ public final class MigrationJobFactory {
         migrationId,
         release.getSpec().getImage(),
         noCommandGiven ? null : migration.getCommand(),
-        noCommandGiven ? MigrationSpec.DEFAULT_ARGS : migration.getArgs());
+        noCommandGiven ? DEFAULT_ARGS : migration.getArgs());
   }
 
   /**

@@ -7,6 +7,7 @@ import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
 import io.fleetlm.operator.status.ConditionType;
+import io.fleetlm.operator.verification.MigrationVerifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -31,14 +33,10 @@ public class ReleaseMetrics {
 
   private static final Set<String> JOB_FAILURES = Set.of("MigrationJobFailed", "DeadlineExceeded");
   private static final Set<String> VERIFICATION_FAILURES =
-      Set.of(
-          "DatabaseUnreachable",
-          "HistoryTableMissing",
-          "FailedMigrationRecorded",
-          "MigrationsMissing",
-          "HistoryEmpty",
-          "MigrationJobDeleted",
-          "SchemaAhead");
+      Stream.concat(
+              MigrationVerifier.FAILURE_REASONS.stream(),
+              Stream.of("DatabaseUnreachable", "MigrationJobDeleted"))
+          .collect(Collectors.toUnmodifiableSet());
 
   private final MeterRegistry registry;
   private final MultiGauge schemaVersions;

@@ -26,6 +26,7 @@ import io.fleetlm.operator.secrets.MissingSecretException;
 import io.fleetlm.operator.secrets.ReleaseSecrets;
 import io.fleetlm.operator.status.ConditionType;
 import io.fleetlm.operator.verification.ExpectedSchema;
+import io.fleetlm.operator.verification.ImageMigrationReport;
 import io.fleetlm.operator.verification.MigrationVerifier;
 import io.fleetlm.operator.verification.VerificationResult;
 import java.time.Duration;
@@ -34,6 +35,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -44,16 +47,10 @@ final class MigrationExecutor {
 
   private static final Logger LOG = Logger.getLogger(MigrationExecutor.class);
   private static final Set<String> VERIFICATION_REASONS =
-      Set.of(
-          "HistoryTableMissing",
-          "FailedMigrationRecorded",
-          "MigrationsMissing",
-          "HistoryEmpty",
-          "InvalidDatabaseUrl",
-          "MigrationJobDeleted",
-          "SchemaAhead",
-          "RollbackIncomplete",
-          "RollbackTargetNotApplied");
+      Stream.concat(
+              MigrationVerifier.FAILURE_REASONS.stream(),
+              Stream.of("InvalidDatabaseUrl", "MigrationJobDeleted"))
+          .collect(Collectors.toUnmodifiableSet());
 
   private final KubernetesPort kube;
   private final SchemaHistoryReader historyReader;
@@ -430,7 +427,10 @@ final class MigrationExecutor {
             .retryAfter(delay);
       }
       backoff.reset(backoffKey);
-      VerificationResult result = MigrationVerifier.verify(schemaHistory, expected);
+      // What the image said of its own migrations, kept in the history so it outlives the Job.
+      Optional<ImageMigrationReport> image =
+          known.find(id).map(ReleaseRecord::output).flatMap(ImageMigrationReport::parse);
+      VerificationResult result = MigrationVerifier.verify(schemaHistory, expected, image);
       if (!result.passed()) {
         String reason = jobLost ? "MigrationJobDeleted" : result.reason();
         String message =

@@ -8,6 +8,7 @@ import java.math.BigInteger;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.flywaydb.core.api.MigrationVersion;
@@ -18,12 +19,34 @@ import org.flywaydb.core.api.MigrationVersion;
  */
 public final class MigrationVerifier {
 
+  /** Every reason a verification that read the database can fail with. */
+  public static final Set<String> FAILURE_REASONS =
+      Set.of(
+          "HistoryTableMissing",
+          "FailedMigrationRecorded",
+          "MigrationsMissing",
+          "HistoryEmpty",
+          "SchemaAhead",
+          "RollbackIncomplete",
+          "RollbackTargetNotApplied",
+          "MigrationsPending",
+          "UnknownMigrationsInDatabase");
+
   private static final int LISTED = 10;
   private static final String REPEATABLE = "repeatable:";
 
   private MigrationVerifier() {}
 
   public static VerificationResult verify(SchemaHistory history, ExpectedSchema expected) {
+    return verify(history, expected, Optional.empty());
+  }
+
+  /**
+   * @param image what the migration Job's image reported of its own migrations, when it did: the
+   *     database must agree with it, and its newest migration is required
+   */
+  public static VerificationResult verify(
+      SchemaHistory history, ExpectedSchema expected, Optional<ImageMigrationReport> image) {
     if (!history.tableExists()) {
       return failure(
           "HistoryTableMissing",
@@ -86,8 +109,16 @@ public final class MigrationVerifier {
             latest);
       }
     }
+    if (image.isPresent()) {
+      Optional<VerificationResult> disagreement =
+          disagreement(image.get(), applied, expected, latest);
+      if (disagreement.isPresent()) {
+        return disagreement.get();
+      }
+    }
     TreeSet<String> required = new TreeSet<>(order);
     required.addAll(expected.required());
+    image.map(ImageMigrationReport::newest).ifPresent(required::add);
     List<String> missing = required.stream().filter(v -> !applied.contains(v)).toList();
     if (!missing.isEmpty()) {
       return new VerificationResult(
@@ -172,10 +203,70 @@ public final class MigrationVerifier {
     return new VerificationResult(
         true,
         "Verified",
-        "all " + required.size() + " required migration(s) applied; newest is " + latest,
+        "all "
+            + required.size()
+            + " required migration(s) applied; newest is "
+            + latest
+            + image
+                .map(i -> "; the image reports all " + i.shipped() + " of its migration(s) up")
+                .orElse(""),
         latest,
         List.of(),
         List.of());
+  }
+
+  /** Where the image's view of its migrations and the operator's read of the table part. */
+  private static Optional<VerificationResult> disagreement(
+      ImageMigrationReport image, TreeSet<String> applied, ExpectedSchema expected, String latest) {
+    if (image.downCount() > 0) {
+      return Optional.of(
+          new VerificationResult(
+              false,
+              "MigrationsPending",
+              "the image reports "
+                  + image.downCount()
+                  + " of its "
+                  + image.shipped()
+                  + " migration(s) still down after its migration Job (Ecto.Migrator.migrations): "
+                  + ImageMigrationReport.listed(image.down(), image.downCount())
+                  + ". Check the migration's log in status.history, then change"
+                  + " spec.migration.runId to migrate again.",
+              latest,
+              image.down(),
+              List.of()));
+    }
+    if (image.newest() != null && !applied.contains(image.newest())) {
+      return Optional.of(
+          new VerificationResult(
+              false,
+              "MigrationsPending",
+              "the image reports its newest migration "
+                  + image.newest()
+                  + " as applied, but "
+                  + "the operator's read of the database does not find it (newest applied: "
+                  + Optional.ofNullable(latest).orElse("none")
+                  + "): the Job and the operator read different databases. Check DATABASE_URL and"
+                  + " the migration's repo configuration.",
+              latest,
+              List.of(image.newest()),
+              List.of()));
+    }
+    if (image.unknownCount() > 0 && expected.schemaAhead() == SchemaAheadPolicy.Block) {
+      return Optional.of(
+          new VerificationResult(
+              false,
+              "UnknownMigrationsInDatabase",
+              "the database holds "
+                  + image.unknownCount()
+                  + " migration(s) this image has no file for (** FILE NOT FOUND **): "
+                  + ImageMigrationReport.listed(image.unknown(), image.unknownCount())
+                  + ". Roll them back with the image that ships them (spec.migration.rollbackTo),"
+                  + " or, if this image tolerates them, set spec.migration.schemaAhead: Allow.",
+              latest,
+              List.of(),
+              image.unknown()));
+    }
+    return Optional.empty();
   }
 
   static Comparator<String> versionOrder(MigrationTool tool) {

@@ -174,6 +174,9 @@ class RealNodeE2E {
 
     FleetlmRelease ready = awaitPhase("Ready");
     assertThat(ready.getStatus().getCurrentImage()).isEqualTo(APP_1);
+    assertThat(ready.getStatus().getHistory().get(0).output())
+        .as("the image's own Ecto.Migrator.migrations, summed up by the migration container")
+        .isEqualTo("fleetlm-migrations/v1 shipped=1 newest=1001 down=0 unknown=0");
 
     Pod migration = migrationPods().get(0);
     ContainerStateTerminated exit = terminated(migration);
@@ -358,6 +361,20 @@ class RealNodeE2E {
         .until(
             () -> Releases.get(client, apps, "back").getStatus().getCurrentImage(), APP_2::equals);
     Releases.awaitPhase(client, apps, "back", "Ready", TIMEOUT);
+
+    // The older image alone, with no expectedVersion: its own Ecto.Migrator.migrations report
+    // names the migration it has no file for, and nothing is deployed.
+    editBack(
+        r -> {
+          r.getSpec().setImage(APP_1);
+          r.getSpec().getMigration().setExpectedVersion(null);
+        });
+    FleetlmRelease refused = Releases.awaitPhase(client, apps, "back", "Failed", TIMEOUT);
+    assertThat(Releases.condition(refused, "Ready").orElseThrow().getReason())
+        .isEqualTo("UnknownMigrationsInDatabase");
+    assertThat(refused.getStatus().getHistory().get(0).output())
+        .isEqualTo("fleetlm-migrations/v1 shipped=1 newest=1001 down=0 unknown=1,1002");
+    assertThat(refused.getStatus().getCurrentImage()).isEqualTo(APP_2);
 
     editBack(
         r -> {

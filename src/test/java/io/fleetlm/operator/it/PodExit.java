@@ -19,6 +19,11 @@ public final class PodExit {
     end(client, pod, 0, "");
   }
 
+  /** Exit code 0, leaving a termination message as a container writing one would. */
+  public static void succeed(KubernetesClient client, Pod pod, String message) {
+    end(client, pod, 0, message);
+  }
+
   public static void fail(KubernetesClient client, Pod pod, int exitCode, String message) {
     end(client, pod, exitCode, message);
   }

@@ -104,6 +104,30 @@ class RollbackIT {
         .containsExactly("1001", "1002");
   }
 
+  @Test
+  void theOlderImageAloneIsRefusedByItsOwnMigrationReport() {
+    bed.editRelease(
+        NAME,
+        r -> {
+          r.getSpec().setImage(V1);
+          r.getSpec().getMigration().setExpectedVersion(null);
+        });
+    // The older image migrates nothing and says so, as Ecto.Migrator.migrations would: 1002 is
+    // in the database, and it has no file for it.
+    PodExit.succeed(
+        bed.client,
+        bed.container.awaitRunningPod(V1),
+        "fleetlm-migrations/v1 shipped=1 newest=1001 down=0 unknown=1,1002");
+
+    FleetlmRelease refused = awaitPhase(bed.client, bed.namespace, NAME, "Failed");
+    assertThat(condition(refused, "Ready").orElseThrow().getReason())
+        .isEqualTo("UnknownMigrationsInDatabase");
+    assertThat(condition(refused, "Ready").orElseThrow().getMessage())
+        .contains("1 migration(s) this image has no file for")
+        .contains("spec.migration.rollbackTo");
+    assertThat(RolloutState.imageOf(bed.deployment(NAME))).isEqualTo(V2);
+  }
+
   private void rollBackToV1() {
     bed.editRelease(
         NAME,

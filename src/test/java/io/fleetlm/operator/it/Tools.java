@@ -73,6 +73,9 @@ public final class Tools {
 
   /** System tools (bash, java) from the PATH; helm, kubectl and kstatus from the tool cache. */
   static String locate(String tool) {
+    if (tool.contains("/")) {
+      return tool;
+    }
     if (tool.equals("helm") || tool.equals("kubectl") || tool.equals("kstatus")) {
       try {
         return Path.of(toolsBin(), tool).toString();

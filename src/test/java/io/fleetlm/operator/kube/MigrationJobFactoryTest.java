@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.verification.ImageMigrationReport;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,11 @@ class MigrationJobFactoryTest {
 
     assertThat(container.getImage()).isEqualTo("fleetlm:1");
     assertThat(container.getCommand()).isNullOrEmpty();
-    assertThat(container.getArgs()).containsExactly("eval", "Fleetlm.Release.migrate");
+    assertThat(container.getArgs())
+        .containsExactly("eval", ImageMigrationReport.MIGRATE_AND_REPORT)
+        .last()
+        .asString()
+        .startsWith("Fleetlm.Release.migrate()\n");
     assertThat(container.getEnv())
         .filteredOn(e -> e.getName().equals("MIGRATE_ON_BOOT"))
         .singleElement()

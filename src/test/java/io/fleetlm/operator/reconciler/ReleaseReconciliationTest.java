@@ -750,6 +750,39 @@ class ReleaseReconciliationTest {
         .build();
   }
 
+  @Test
+  void withoutAnExpectedVersionTheImagesOwnReportDecidesAndIsKeptInTheHistory() {
+    edit(r -> r.getSpec().getMigration().setExpectedVersion(null));
+    reconcile();
+    kube.finishJob(
+        jobName(), true, "fleetlm-migrations/v1 shipped=2 newest=1001 down=0 unknown=0", 0);
+    database.applied("1000", "1001");
+
+    reconcile();
+
+    assertThat(condition("MigrationsVerified").getReason()).isEqualTo("Verified");
+    assertThat(condition("MigrationsVerified").getMessage())
+        .contains("newest is 1001")
+        .contains("all 2 of its migration(s) up");
+    assertThat(status().getHistory().get(0).output())
+        .isEqualTo("fleetlm-migrations/v1 shipped=2 newest=1001 down=0 unknown=0");
+  }
+
+  @Test
+  void anImageReportingItsMigrationsDownFailsWithMigrationsPendingAndDeploysNothing() {
+    reconcile();
+    kube.finishJob(
+        jobName(), true, "fleetlm-migrations/v1 shipped=2 newest=1002 down=1,1002 unknown=0", 0);
+    database.applied("1000", "1001");
+
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition("Ready").getReason()).isEqualTo("MigrationsPending");
+    assertThat(kube.deployments).isEmpty();
+    assertThat(lastEvent("MigrationsPending").warning()).isTrue();
+  }
+
   private void upgradeToV2Ready() {
     installReady();
     edit(

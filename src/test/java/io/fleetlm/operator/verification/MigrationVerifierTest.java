@@ -9,6 +9,7 @@ import io.fleetlm.operator.database.SchemaHistory;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -154,6 +155,57 @@ class MigrationVerifierTest {
     assertThat(tooFar.passed()).isFalse();
     assertThat(tooFar.reason()).isEqualTo("RollbackTargetNotApplied");
     assertThat(tooFar.message()).contains("newest applied: 1000");
+  }
+
+  @Test
+  void theImagesOwnReportMakesItsNewestMigrationRequiredWithoutAnExpectedVersion() {
+    ExpectedSchema none =
+        new ExpectedSchema(MigrationTool.ECTO, "schema_migrations", null, Set.of());
+    var report = new ImageMigrationReport(2, "1002", 0, List.of(), 0, List.of());
+
+    VerificationResult passed =
+        MigrationVerifier.verify(ecto("1001", "1002"), none, Optional.of(report));
+    assertThat(passed.passed()).isTrue();
+    assertThat(passed.reason()).isEqualTo("Verified");
+    assertThat(passed.message()).contains("newest is 1002").contains("all 2 of its migration(s)");
+
+    VerificationResult otherDatabase =
+        MigrationVerifier.verify(ecto("1001"), none, Optional.of(report));
+    assertThat(otherDatabase.reason()).isEqualTo("MigrationsPending");
+    assertThat(otherDatabase.message()).contains("read different databases");
+  }
+
+  @Test
+  void migrationsTheImageReportsDownArePending() {
+    var report = new ImageMigrationReport(3, "1003", 2, List.of("1002", "1003"), 0, List.of());
+    VerificationResult result =
+        MigrationVerifier.verify(ecto("1001"), expect("1001"), Optional.of(report));
+    assertThat(result.passed()).isFalse();
+    assertThat(result.reason()).isEqualTo("MigrationsPending");
+    assertThat(result.message())
+        .contains("2 of its 3 migration(s) still down")
+        .contains("1002, 1003");
+  }
+
+  @Test
+  void migrationsTheImageHasNoFileForAreUnknownUnlessAllowed() {
+    var report = new ImageMigrationReport(1, "1001", 0, List.of(), 1, List.of("999"));
+    VerificationResult blocked =
+        MigrationVerifier.verify(ecto("999", "1001"), expect("1001"), Optional.of(report));
+    assertThat(blocked.reason()).isEqualTo("UnknownMigrationsInDatabase");
+    assertThat(blocked.message()).contains("999").contains("FILE NOT FOUND");
+
+    ExpectedSchema allowing =
+        new ExpectedSchema(
+            MigrationTool.ECTO,
+            "schema_migrations",
+            "1001",
+            Set.of("1001"),
+            SchemaAheadPolicy.Allow,
+            null);
+    assertThat(
+            MigrationVerifier.verify(ecto("999", "1001"), allowing, Optional.of(report)).passed())
+        .isTrue();
   }
 
   private static SchemaHistory ecto(String... versions) {
