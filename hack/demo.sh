@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: a local cluster, a local PostgreSQL, the operator, and a FleetLM release rolled out
-# live; then an upgrade whose migration fails while the old version keeps serving.
+# live; then an upgrade whose migration fails while the old version keeps serving; then a rollback
+# of the schema to an older release, run by the newer image before the older one is deployed.
 # kwok runs no containers, so this script plays the migration container: it runs the migration's
 # SQL against PostgreSQL for real, then ends the Job's pod with the exit code a container would.
 # KEEP=1 leaves everything running for exploring (stop with: make cluster-down; hack/postgres.sh down).
@@ -97,8 +98,10 @@ INSERT INTO schema_migrations VALUES (20251019063736, now());
 CREATE TABLE participants (id bigserial PRIMARY KEY, conversation_id bigint REFERENCES conversations, user_id text);
 INSERT INTO schema_migrations VALUES (20251021155555, now());
 SQL
-kubectl -n "$ns" annotate pod "$pod" kwok.fleetlm.io/exit-code=0 >/dev/null
-echo "  migration container exited 0"
+# What the Job's default expression writes after migrating: the image's Ecto.Migrator.migrations.
+kubectl -n "$ns" annotate pod "$pod" kwok.fleetlm.io/exit-code=0 \
+  'kwok.fleetlm.io/termination-message=fleetlm-migrations/v1 shipped=5 newest=20251021155555 down=0 unknown=0' >/dev/null
+echo "  migration container exited 0, reporting its 5 migrations up"
 watch_until Ready
 kubectl -n "$ns" get flr,deploy,jobs
 kubectl -n "$ns" get pods -l app.kubernetes.io/component=app \
@@ -122,6 +125,25 @@ kubectl -n "$ns" get pods -l app.kubernetes.io/component=app \
   -o custom-columns=POD:.metadata.name,IMAGE:.spec.containers[0].image,PHASE:.status.phase
 served="$(kubectl -n "$ns" get pods -l app.kubernetes.io/component=app -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u)"
 [[ "$served" == "ghcr.io/cpluss/fleetlm:0.5.0" ]] || { echo "unexpected images: $served" >&2; exit 1; }
+
+bold "6. Roll back to 0.4.0, which predates 20251021155555 (examples/fleetlm-release-rollback.yaml)"
+kubectl -n "$ns" apply -f examples/fleetlm-release-rollback.yaml
+pod="$(migration_pod ghcr.io/cpluss/fleetlm:0.5.0)"
+echo "  rollback pod $pod runs the verified 0.5.0 image (it ships the down migration) with:"
+echo "    $(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.spec.containers[0].args[1]}')"
+echo "  (Ecto's to: is inclusive: the first version above rollbackTo 20251019063736)"
+echo "  still serving while the schema goes back: $(kubectl -n "$ns" get deploy "$release" -o jsonpath='{.spec.template.spec.containers[0].image}')"
+echo "  playing the rollback container: reverting 20251021155555 in PostgreSQL"
+hack/postgres.sh psql -d fleetlm_demo <<'SQL'
+DROP TABLE participants;
+DELETE FROM schema_migrations WHERE version >= 20251021155555;
+SQL
+kubectl -n "$ns" annotate pod "$pod" kwok.fleetlm.io/exit-code=0 >/dev/null
+watch_until Ready
+echo "  history: $(kubectl -n "$ns" get flr "$release" -o jsonpath='{.status.history[0].rollbackTo} via {.status.history[0].rollbackJob}, {.status.history[0].message}')"
+served="$(kubectl -n "$ns" get deploy "$release" -o jsonpath='{.spec.template.spec.containers[0].image}')"
+[[ "$served" == "ghcr.io/cpluss/fleetlm:0.4.0" ]] || { echo "unexpected image after the rollback: $served" >&2; exit 1; }
+echo "  the Deployment now runs $served"
 
 bold "Demo complete"
 if [[ "${KEEP:-0}" == 1 ]]; then

@@ -57,12 +57,18 @@ componentsPatches:
       - {key: manage-all-nodes, value: "false"}
       - {key: manage-nodes-with-annotation-selector, value: "kwok.x-k8s.io/node=fake"}
 YAML
-    for stage in node-initialize node-heartbeat-with-lease pod-ready pod-delete; do
+    for stage in node-initialize node-heartbeat-with-lease pod-delete; do
       echo "---"
       cat "$bin/../kwok-stages/$stage.yaml"
     done
+    # pod-ready leaves alone a pod that a test made wait (pod-waiting-stage.yaml).
     echo "---"
-    cat "$root/hack/cluster/pod-exit-stage.yaml"
+    sed '/^    matchExpressions:$/a\    - key: '"'"'.metadata.annotations["kwok.fleetlm.io/waiting-reason"]'"'"'\n      operator: '"'"'DoesNotExist'"'"'' \
+      "$bin/../kwok-stages/pod-ready.yaml"
+    for stage in pod-exit pod-waiting; do
+      echo "---"
+      cat "$root/hack/cluster/$stage-stage.yaml"
+    done
   } >"$config"
   local started=$SECONDS
   say "starting cluster '$name' (loopback only)"

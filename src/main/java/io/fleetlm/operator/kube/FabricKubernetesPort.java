@@ -3,6 +3,7 @@ package io.fleetlm.operator.kube;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -82,16 +83,7 @@ public final class FabricKubernetesPort implements KubernetesPort {
 
   @Override
   public boolean createLease(Lease lease) {
-    try {
-      Lease created = client.resource(lease).create();
-      leases.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        return false;
-      }
-      throw e;
-    }
+    return createUnlessExists(lease, leases);
   }
 
   @Override
@@ -126,9 +118,15 @@ public final class FabricKubernetesPort implements KubernetesPort {
 
   @Override
   public boolean createJob(Job job) {
+    return createUnlessExists(job, jobs);
+  }
+
+  /** Creates the object and hands it to its informer; false when one of that name exists. */
+  private <T extends HasMetadata> boolean createUnlessExists(
+      T object, InformerEventSource<T, FleetlmRelease> informer) {
     try {
-      Job created = client.resource(job).create();
-      jobs.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      T created = client.resource(object).create();
+      informer.handleRecentResourceCreate(ResourceID.fromResource(created), created);
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {

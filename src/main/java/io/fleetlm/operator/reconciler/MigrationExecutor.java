@@ -366,7 +366,10 @@ final class MigrationExecutor {
                   ? "OOMKilled"
                   : pods.isEmpty() ? "MigrationPodDeleted" : "MigrationJobFailed";
       String podText =
-          JobFailureMessages.describe(job, jobReason, MigrationJobState.of(job).message(), pods);
+          JobFailureMessages.describe(job, jobReason, MigrationJobState.of(job).message(), pods)
+              + (oomKilled
+                  ? ". The migration needs more memory: raise spec.resources.limits.memory"
+                  : "");
       String detail = secrets.masker().mask(podText);
       return StepResult.of(
           failure(Stage.MIGRATION_FAILED, reason, detail),
