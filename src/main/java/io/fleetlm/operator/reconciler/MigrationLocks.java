@@ -2,6 +2,7 @@ package io.fleetlm.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.MigrationJobState;
@@ -128,7 +129,16 @@ final class MigrationLocks {
       return true;
     }
     String[] parts = job.get().split("/", 2);
-    Optional<Job> holderJob = kube.job(parts[0], parts[1]);
+    Optional<Job> holderJob;
+    try {
+      holderJob = kube.job(parts[0], parts[1]);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 403) {
+        // A namespace this operator may not read: its own operator will release the Lease.
+        return false;
+      }
+      throw e;
+    }
     if (holderJob.isPresent()) {
       return MigrationJobState.of(holderJob.get()).finished();
     }
