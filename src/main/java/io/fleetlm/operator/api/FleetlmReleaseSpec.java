@@ -91,6 +91,11 @@ public class FleetlmReleaseSpec {
           + " dropped, seccomp RuntimeDefault (the \"restricted\" Pod Security Standard).")
   private PodSecuritySpec securityContext;
 
+  @JsonPropertyDescription(
+      "How the pods form one FleetLM cluster (peer discovery through the headless Service, node"
+          + " names, a shared cookie). Default: wired when replicas > 1.")
+  private ClusterSpec cluster;
+
   @Pattern("^(Always|IfNotPresent|Never)$")
   @JsonPropertyDescription(
       "When the kubelet pulls the image: Always, IfNotPresent or Never (images loaded onto the"
@@ -209,6 +214,14 @@ public class FleetlmReleaseSpec {
 
   public void setProbes(ProbeSpec probes) {
     this.probes = probes;
+  }
+
+  public ClusterSpec getCluster() {
+    return cluster;
+  }
+
+  public void setCluster(ClusterSpec cluster) {
+    this.cluster = cluster;
   }
 
   public PodSecuritySpec getSecurityContext() {

@@ -58,6 +58,19 @@ public class FleetlmReleaseStatus {
   @JsonPropertyDescription("Things the operator changed or ignored in the spec, and why.")
   private List<String> warnings = new ArrayList<>();
 
+  @JsonPropertyDescription("ClusterIP Service that routes HTTP to the release's ready pods.")
+  private String service;
+
+  @JsonPropertyDescription(
+      "Headless Service the pods find each other through (DNS_CLUSTER_QUERY); it publishes pods"
+          + " that are not ready yet.")
+  private String headlessService;
+
+  @JsonPropertyDescription(
+      "Pods that are cluster members: serving endpoints of the headless Service. With"
+          + " clustering on, Ready requires all the replicas the spec asks for.")
+  private Integer clusterMembers;
+
   @JsonPropertyDescription("Recent releases, newest first (at most 10).")
   private List<ReleaseRecord> history = new ArrayList<>();
 
@@ -171,6 +184,30 @@ public class FleetlmReleaseStatus {
 
   public void setUpdatedReplicas(Integer updatedReplicas) {
     this.updatedReplicas = updatedReplicas;
+  }
+
+  public String getService() {
+    return service;
+  }
+
+  public void setService(String service) {
+    this.service = service;
+  }
+
+  public String getHeadlessService() {
+    return headlessService;
+  }
+
+  public void setHeadlessService(String headlessService) {
+    this.headlessService = headlessService;
+  }
+
+  public Integer getClusterMembers() {
+    return clusterMembers;
+  }
+
+  public void setClusterMembers(Integer clusterMembers) {
+    this.clusterMembers = clusterMembers;
   }
 
   public List<String> getWarnings() {

@@ -50,6 +50,7 @@ public class CrdPostProcessor implements CRDPostProcessor {
           column("Target", ".status.targetImage", "string"),
           column("Current", ".status.currentImage", "string"),
           column("Ready", ".status.ready", "string"),
+          column("Members", ".status.clusterMembers", "integer"),
           column("Schema", ".status.schemaVersion", "string"),
           column("Reason", ".status.conditions[?(@.type==\"Ready\")].reason", "string"),
           column("Age", ".metadata.creationTimestamp", "date"));

@@ -2,6 +2,7 @@ package io.fleetlm.operator.kube;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
@@ -11,6 +12,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseSpec;
 import io.fleetlm.operator.api.ProbeSpec;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -40,7 +43,7 @@ public final class AppDeploymentFactory {
             .withContainerPort(port)
             .withProtocol("TCP")
             .endPort()
-            .withEnv(PodSpecParts.environment(spec))
+            .withEnv(appEnvironment(release))
             .withEnvFrom(spec.getEnvFrom())
             .withResources(spec.getResources())
             .withReadinessProbe(probe(spec.getProbes(), port))
@@ -57,6 +60,14 @@ public final class AppDeploymentFactory {
             .endMetadata()
             .withNewSpec()
             .withReplicas(Objects.requireNonNullElse(spec.getReplicas(), 1))
+            // One pod at a time, a new one Ready before an old one goes: Raft keeps its quorum.
+            .withNewStrategy()
+            .withType("RollingUpdate")
+            .withNewRollingUpdate()
+            .withMaxUnavailable(new IntOrString(0))
+            .withMaxSurge(new IntOrString(1))
+            .endRollingUpdate()
+            .endStrategy()
             .withNewSelector()
             .withMatchLabels(ResourceNames.selectorLabels(release, ResourceNames.COMPONENT_APP))
             .endSelector()
@@ -77,6 +88,13 @@ public final class AppDeploymentFactory {
                 ResourceNames.ANNOTATION_DESIRED_HASH,
                 ResourceNames.shortHash(Serialization.asJson(deployment.getSpec()), 16)));
     return deployment;
+  }
+
+  /** The shared variables, then the cluster's: MIGRATE_ON_BOOT stays the operator's. */
+  private static List<EnvVar> appEnvironment(FleetlmRelease release) {
+    List<EnvVar> env = new ArrayList<>(PodSpecParts.environment(release.getSpec()));
+    env.addAll(ClusterWiring.environment(release));
+    return env;
   }
 
   private static Probe probe(ProbeSpec probes, int port) {

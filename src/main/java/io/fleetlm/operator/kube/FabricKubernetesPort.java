@@ -7,9 +7,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -41,20 +43,27 @@ public final class FabricKubernetesPort implements KubernetesPort {
   private final InformerEventSource<Job, FleetlmRelease> jobs;
   private final InformerEventSource<Deployment, FleetlmRelease> deployments;
   private final InformerEventSource<Lease, FleetlmRelease> leases;
+  private final InformerEventSource<Service, FleetlmRelease> services;
+  private final InformerEventSource<PodDisruptionBudget, FleetlmRelease> budgets;
   private final Clock clock;
   private final String reportingInstance;
 
-  public FabricKubernetesPort(
-      KubernetesClient client,
+  /** The informers whose caches learn of the operator's own writes at once. */
+  public record Informers(
       InformerEventSource<Job, FleetlmRelease> jobs,
       InformerEventSource<Deployment, FleetlmRelease> deployments,
       InformerEventSource<Lease, FleetlmRelease> leases,
-      Clock clock,
-      String reportingInstance) {
+      InformerEventSource<Service, FleetlmRelease> services,
+      InformerEventSource<PodDisruptionBudget, FleetlmRelease> budgets) {}
+
+  public FabricKubernetesPort(
+      KubernetesClient client, Informers informers, Clock clock, String reportingInstance) {
     this.client = client;
-    this.jobs = jobs;
-    this.deployments = deployments;
-    this.leases = leases;
+    this.jobs = informers.jobs();
+    this.deployments = informers.deployments();
+    this.leases = informers.leases();
+    this.services = informers.services();
+    this.budgets = informers.budgets();
     this.clock = clock;
     this.reportingInstance = reportingInstance;
   }
@@ -143,14 +152,48 @@ public final class FabricKubernetesPort implements KubernetesPort {
 
   @Override
   public Deployment applyDeployment(Deployment desired) {
-    Optional<Deployment> before = deployments.get(ResourceID.fromResource(desired));
-    Deployment applied =
+    return apply(desired, deployments);
+  }
+
+  @Override
+  public Service applyService(Service desired) {
+    return apply(desired, services);
+  }
+
+  @Override
+  public PodDisruptionBudget applyDisruptionBudget(PodDisruptionBudget desired) {
+    return apply(desired, budgets);
+  }
+
+  @Override
+  public void deleteDisruptionBudget(PodDisruptionBudget budget) {
+    client.resource(budget).delete();
+  }
+
+  @Override
+  public boolean createSecret(Secret secret) {
+    try {
+      client.resource(secret).create();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** Server-side apply of the operator's whole intent, handed to the informer's cache. */
+  private <T extends HasMetadata> T apply(
+      T desired, InformerEventSource<T, FleetlmRelease> informer) {
+    Optional<T> before = informer.get(ResourceID.fromResource(desired));
+    T applied =
         client.resource(desired).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
     ResourceID id = ResourceID.fromResource(applied);
     if (before.isPresent()) {
-      deployments.handleRecentResourceUpdate(id, applied, before.get());
+      informer.handleRecentResourceUpdate(id, applied, before.get());
     } else {
-      deployments.handleRecentResourceCreate(id, applied);
+      informer.handleRecentResourceCreate(id, applied);
     }
     return applied;
   }

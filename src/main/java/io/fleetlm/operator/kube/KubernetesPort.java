@@ -2,9 +2,11 @@ package io.fleetlm.operator.kube;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import java.util.List;
@@ -35,7 +37,22 @@ public interface KubernetesPort {
   /** Server-side apply of the operator's whole intent; returns the Deployment as stored. */
   Deployment applyDeployment(Deployment desired);
 
+  /** Server-side apply of a Service the release owns; returns it as stored. */
+  Service applyService(Service desired);
+
+  /** Server-side apply of the release's PodDisruptionBudget; returns it as stored. */
+  PodDisruptionBudget applyDisruptionBudget(PodDisruptionBudget desired);
+
+  void deleteDisruptionBudget(PodDisruptionBudget budget);
+
   Optional<Secret> secret(String namespace, String name);
+
+  /**
+   * Creates the Secret.
+   *
+   * @return false when a Secret of that name already exists (it is left as it is)
+   */
+  boolean createSecret(Secret secret);
 
   /** Pods of a Job, to read why its container ended. */
   List<Pod> podsOfJob(String namespace, String jobName);

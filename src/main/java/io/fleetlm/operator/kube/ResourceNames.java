@@ -42,6 +42,25 @@ public final class ResourceNames {
     return release.getMetadata().getName();
   }
 
+  /** Service names are DNS labels: at most 63 characters. */
+  public static String httpServiceName(FleetlmRelease release) {
+    return trimToDnsLabel(release.getMetadata().getName(), MAX_LABEL_VALUE);
+  }
+
+  public static String headlessServiceName(FleetlmRelease release) {
+    String suffix = "-headless";
+    return trimToDnsLabel(release.getMetadata().getName(), MAX_LABEL_VALUE - suffix.length())
+        + suffix;
+  }
+
+  public static String cookieSecretName(FleetlmRelease release) {
+    return release.getMetadata().getName() + "-cookie";
+  }
+
+  public static String disruptionBudgetName(FleetlmRelease release) {
+    return release.getMetadata().getName();
+  }
+
   /** Job names become pod label values, so they must fit in 63 characters. */
   public static String migrationJobName(FleetlmRelease release, String migrationId) {
     int room = MAX_LABEL_VALUE - MIGRATE_INFIX.length() - migrationId.length();

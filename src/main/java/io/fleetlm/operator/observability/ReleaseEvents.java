@@ -44,7 +44,7 @@ public final class ReleaseEvents {
       events.add(
           ReleaseEvent.warning(
               "DriftCorrected",
-              "the Deployment was changed outside the FleetlmRelease and was put back: "
+              "objects of this release were changed outside the FleetlmRelease and were put back: "
                   + String.join("; ", driftCorrected)
                   + ". Change the FleetlmRelease instead."));
     }

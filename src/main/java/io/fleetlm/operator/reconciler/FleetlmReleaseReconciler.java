@@ -1,9 +1,12 @@
 package io.fleetlm.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.config.OperatorConfig;
 import io.fleetlm.operator.database.SchemaHistoryReader;
@@ -116,16 +119,53 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
                     lease -> waiters.waitingFor(lease.getMetadata().getName()))
                 .build(),
             context);
+    var services =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Service.class, FleetlmRelease.class)
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
+                .build(),
+            context);
+    var budgets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(PodDisruptionBudget.class, FleetlmRelease.class)
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
+                .build(),
+            context);
+    // The EndpointSlice controller copies the Service's labels, our release label included.
+    var slices =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(EndpointSlice.class, FleetlmRelease.class)
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
+                .withSecondaryToPrimaryMapper(
+                    slice ->
+                        slice.getMetadata().getLabels() == null
+                                || !slice
+                                    .getMetadata()
+                                    .getLabels()
+                                    .containsKey(ResourceNames.LABEL_RELEASE)
+                            ? Set.of()
+                            : Set.of(
+                                new ResourceID(
+                                    slice
+                                        .getMetadata()
+                                        .getLabels()
+                                        .get(ResourceNames.LABEL_RELEASE),
+                                    slice.getMetadata().getNamespace())))
+                .build(),
+            context);
     reconciliation =
         new ReleaseReconciliation(
             new FabricKubernetesPort(
-                context.getClient(), jobs, deployments, leases, clock, config.instanceName()),
+                context.getClient(),
+                new FabricKubernetesPort.Informers(jobs, deployments, leases, services, budgets),
+                clock,
+                config.instanceName()),
             historyReader,
             metrics,
             config,
             lockNamespace,
             waiters);
-    return List.of(jobs, deployments, pods, leases);
+    return List.of(jobs, deployments, pods, leases, services, budgets, slices);
   }
 
   @Override
@@ -165,11 +205,18 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
             .collect(
                 Collectors.groupingBy(
                     p -> p.getMetadata().getLabels().get(ResourceNames.LABEL_JOB_NAME)));
+    Observation.Cluster cluster =
+        new Observation.Cluster(
+            context.getSecondaryResources(Service.class).stream()
+                .collect(Collectors.toMap(s -> s.getMetadata().getName(), Function.identity())),
+            context.getSecondaryResource(PodDisruptionBudget.class),
+            List.copyOf(context.getSecondaryResources(EndpointSlice.class)));
     return new Observation(
         release,
         jobsById,
         podsByJob,
         context.getSecondaryResource(Deployment.class),
+        cluster,
         // Kubernetes condition times have second precision.
         clock.instant().truncatedTo(ChronoUnit.SECONDS));
   }

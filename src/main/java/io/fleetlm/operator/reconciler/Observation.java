@@ -1,8 +1,11 @@
 package io.fleetlm.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.kube.MigrationIdentity;
@@ -19,6 +22,7 @@ import java.util.Optional;
  * @param jobsById this release's migration Jobs, by migration identity
  * @param podsByJob the pods of those Jobs, by Job name
  * @param deployment the app Deployment, if it exists
+ * @param cluster the Services, the disruption budget and the headless Service's endpoints
  * @param now the reconcile's clock, at the seconds Kubernetes times have
  */
 public record Observation(
@@ -26,11 +30,38 @@ public record Observation(
     Map<String, Job> jobsById,
     Map<String, List<Pod>> podsByJob,
     Optional<Deployment> deployment,
+    Cluster cluster,
     Instant now) {
 
   public Observation {
     jobsById = Map.copyOf(jobsById);
     podsByJob = Map.copyOf(podsByJob);
+  }
+
+  public Observation(
+      FleetlmRelease release,
+      Map<String, Job> jobsById,
+      Map<String, List<Pod>> podsByJob,
+      Optional<Deployment> deployment,
+      Instant now) {
+    this(release, jobsById, podsByJob, deployment, Cluster.NONE, now);
+  }
+
+  /**
+   * @param services the release's Services, by name
+   * @param slices EndpointSlices of those Services
+   */
+  public record Cluster(
+      Map<String, Service> services,
+      Optional<PodDisruptionBudget> budget,
+      List<EndpointSlice> slices) {
+
+    public static final Cluster NONE = new Cluster(Map.of(), Optional.empty(), List.of());
+
+    public Cluster {
+      services = Map.copyOf(services);
+      slices = List.copyOf(slices);
+    }
   }
 
   List<Pod> podsOf(Job job) {

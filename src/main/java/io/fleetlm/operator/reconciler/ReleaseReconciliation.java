@@ -18,6 +18,7 @@ import io.fleetlm.operator.kube.ReleaseEvent;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.observability.ReleaseEvents;
 import io.fleetlm.operator.observability.ReleaseMetrics;
+import io.fleetlm.operator.rollout.ClusterState;
 import io.fleetlm.operator.rollout.MigrationPlanner;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.MigrationStep;
@@ -51,6 +52,7 @@ final class ReleaseReconciliation {
   private final KubernetesPort kube;
   private final MigrationExecutor executor;
   private final DeploymentSync deployments;
+  private final ClusterSync clusters;
   private final ReleaseMetrics metrics;
   private final OperatorConfig config;
   private final MigrationLocks locks;
@@ -76,6 +78,7 @@ final class ReleaseReconciliation {
                 config.verificationBackoff().initial(), config.verificationBackoff().max()),
             locks);
     this.deployments = new DeploymentSync(kube);
+    this.clusters = new ClusterSync(kube);
     this.metrics = metrics;
     this.config = config;
   }
@@ -126,22 +129,29 @@ final class ReleaseReconciliation {
       written =
           write(
               written,
-              statusOf(observation, migration, RolloutState.of(observation.deployment(), wanted)));
+              statusOf(
+                  observation,
+                  migration,
+                  RolloutState.of(observation.deployment(), wanted),
+                  clusters.sync(observation, false).state()));
+    }
+    String verifiedImage = verifiedImage(observation, migration);
+    boolean deploying =
+        migration.verifiedId() != null && verifiedImage != null && !observation.paused();
+    if (deploying) {
+      clusters.ensureCookie(observation);
     }
     DeploymentSync.Result rollout =
-        deployments.sync(
-            observation, migration.verifiedId(), verifiedImage(observation, migration));
+        deployments.sync(observation, migration.verifiedId(), verifiedImage);
+    ClusterSync.Result cluster = clusters.sync(observation, deploying);
     FleetlmReleaseStatus status =
-        statusOf(observation, migration, RolloutState.of(rollout.deployment(), wanted));
+        statusOf(
+            observation, migration, RolloutState.of(rollout.deployment(), wanted), cluster.state());
     write(written, status);
+    List<String> corrected = new ArrayList<>(rollout.corrected());
+    corrected.addAll(cluster.corrected());
     announce(
-        release,
-        observation.previous(),
-        status,
-        rollout.corrected(),
-        stopped,
-        secrets,
-        observation.now());
+        release, observation.previous(), status, corrected, stopped, secrets, observation.now());
     releaseDatabase(observation, migration, stopped, secrets);
 
     Duration requeue = migration.retryAfter();
@@ -228,7 +238,7 @@ final class ReleaseReconciliation {
   }
 
   private FleetlmReleaseStatus statusOf(
-      Observation observation, StepResult migration, RolloutState rollout) {
+      Observation observation, StepResult migration, RolloutState rollout, ClusterState cluster) {
     String targetId = observation.targetId();
     Set<String> keep = new LinkedHashSet<>();
     keep.add(targetId);
@@ -243,6 +253,7 @@ final class ReleaseReconciliation {
             migration.history().find(targetId).map(ReleaseRecord::jobName).orElse(null),
             migration.progress(),
             rollout,
+            cluster,
             migration.history().records(keep),
             observation.now()));
   }

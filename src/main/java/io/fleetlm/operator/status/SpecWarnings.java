@@ -1,7 +1,9 @@
 package io.fleetlm.operator.status;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseSpec;
+import io.fleetlm.operator.kube.ClusterWiring;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +13,8 @@ final class SpecWarnings {
 
   private SpecWarnings() {}
 
-  static List<String> of(FleetlmReleaseSpec spec) {
+  static List<String> of(FleetlmRelease release) {
+    FleetlmReleaseSpec spec = release.getSpec();
     List<String> warnings = new ArrayList<>();
     for (EnvVar env : Objects.requireNonNullElse(spec.getEnv(), List.<EnvVar>of())) {
       if ("MIGRATE_ON_BOOT".equals(env.getName()) && !"false".equals(env.getValue())) {
@@ -20,6 +23,7 @@ final class SpecWarnings {
                 + " because it runs migrations itself, before the rollout");
       }
     }
+    warnings.addAll(ClusterWiring.warnings(release));
     return List.copyOf(warnings);
   }
 }

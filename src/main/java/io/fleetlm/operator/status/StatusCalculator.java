@@ -39,9 +39,13 @@ public final class StatusCalculator {
     setMigrationSucceeded(conditions, migration);
     setMigrationsVerified(conditions, migration);
     boolean verified = migration.stage() == Stage.VERIFIED;
-    boolean rolledOut = verified && rollout.completeFor(in.targetMigrationId(), targetImage);
+    boolean deployed = verified && rollout.completeFor(in.targetMigrationId(), targetImage);
+    boolean rolledOut = deployed && in.cluster().complete();
     boolean stalled = migration.failed();
-    String rolloutProgress = rolloutProgress(rollout, in.targetMigrationId(), targetImage);
+    String rolloutProgress =
+        deployed
+            ? in.cluster().describe()
+            : rolloutProgress(rollout, in.targetMigrationId(), targetImage);
     if (rolledOut) {
       conditions.set(
           ConditionType.ROLLED_OUT, TRUE, "RolloutComplete", "Deployment " + rollout.describe());
@@ -111,7 +115,10 @@ public final class StatusCalculator {
     status.setReadyReplicas(rollout.exists() ? rollout.ready() : null);
     status.setReady(rollout.ready() + "/" + rollout.wanted());
     status.setUpdatedReplicas(rollout.exists() ? rollout.updated() : null);
-    status.setWarnings(SpecWarnings.of(release.getSpec()));
+    status.setWarnings(SpecWarnings.of(release));
+    status.setService(in.cluster().service());
+    status.setHeadlessService(in.cluster().headlessService());
+    status.setClusterMembers(in.cluster().service() == null ? null : in.cluster().members());
     status.setHistory(in.history());
     return status;
   }

@@ -2,6 +2,7 @@ package io.fleetlm.operator.status;
 
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.ReleaseRecord;
+import io.fleetlm.operator.rollout.ClusterState;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.RolloutState;
 import java.time.Instant;
@@ -11,6 +12,7 @@ import java.util.List;
  * Everything one reconcile learned, from which the status is computed.
  *
  * @param rollout the Deployment as it stands after this reconcile's writes, judged against the spec
+ * @param cluster the Services and how many pods are cluster members
  */
 public record StatusInputs(
     FleetlmRelease release,
@@ -19,5 +21,6 @@ public record StatusInputs(
     String migrationJob,
     MigrationProgress migration,
     RolloutState rollout,
+    ClusterState cluster,
     List<ReleaseRecord> history,
     Instant now) {}

@@ -94,7 +94,8 @@ class CrdValidationIT {
         Tools.run(TestCluster.kubeconfigEnv(), "kubectl", "get", "flr", "columns", "-n", namespace);
     assertThat(get.exitCode()).as(get.output()).isZero();
     assertThat(get.output().lines().findFirst().orElseThrow().split("\\s+"))
-        .containsExactly("NAME", "PHASE", "TARGET", "CURRENT", "READY", "SCHEMA", "REASON", "AGE");
+        .containsExactly(
+            "NAME", "PHASE", "TARGET", "CURRENT", "READY", "MEMBERS", "SCHEMA", "REASON", "AGE");
   }
 
   @Test

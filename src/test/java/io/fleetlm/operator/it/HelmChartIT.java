@@ -174,17 +174,18 @@ class HelmChartIT {
           .as("status")
           .doesNotContain(db.password());
 
+      // It creates one Secret per release (the cluster cookie), but never changes one.
       assertForbidden(
           () ->
               operatorIdentity
-                  .resource(
-                      new SecretBuilder()
-                          .withNewMetadata()
-                          .withName("x")
-                          .withNamespace(apps)
-                          .endMetadata()
-                          .build())
-                  .create());
+                  .secrets()
+                  .inNamespace(apps)
+                  .withName(Releases.SECRET)
+                  .edit(
+                      s ->
+                          new SecretBuilder(s)
+                              .addToStringData("DATABASE_URL", "ecto://x")
+                              .build()));
       assertForbidden(
           () -> operatorIdentity.secrets().inNamespace(apps).withName(Releases.SECRET).delete());
       assertForbidden(() -> operatorIdentity.secrets().inNamespace(other).list());

@@ -6,12 +6,16 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
@@ -36,6 +40,12 @@ final class FakeKubernetesPort implements KubernetesPort {
   final Map<String, Deployment> deployments = new LinkedHashMap<>();
   final Map<String, Secret> secrets = new LinkedHashMap<>();
   final Map<String, List<Pod>> podsByJob = new LinkedHashMap<>();
+
+  final Map<String, Service> services = new LinkedHashMap<>();
+  final Map<String, PodDisruptionBudget> budgets = new LinkedHashMap<>();
+
+  /** What the EndpointSlice controller made of the headless Service's pods. */
+  final List<EndpointSlice> slices = new ArrayList<>();
 
   /** Leases by name; the fake has one namespace for them. */
   final Map<String, Lease> leases = new LinkedHashMap<>();
@@ -102,6 +112,36 @@ final class FakeKubernetesPort implements KubernetesPort {
     applied.getMetadata().setResourceVersion(nextVersion());
     deployments.put(name, applied);
     return Serialization.clone(applied);
+  }
+
+  @Override
+  public Service applyService(Service desired) {
+    calls.add("applyService " + desired.getMetadata().getName());
+    Service applied = Serialization.clone(desired);
+    applied.getMetadata().setResourceVersion(nextVersion());
+    services.put(desired.getMetadata().getName(), applied);
+    return Serialization.clone(applied);
+  }
+
+  @Override
+  public PodDisruptionBudget applyDisruptionBudget(PodDisruptionBudget desired) {
+    calls.add("applyDisruptionBudget " + desired.getMetadata().getName());
+    PodDisruptionBudget applied = Serialization.clone(desired);
+    applied.getMetadata().setResourceVersion(nextVersion());
+    budgets.put(desired.getMetadata().getName(), applied);
+    return Serialization.clone(applied);
+  }
+
+  @Override
+  public void deleteDisruptionBudget(PodDisruptionBudget budget) {
+    calls.add("deleteDisruptionBudget " + budget.getMetadata().getName());
+    budgets.remove(budget.getMetadata().getName());
+  }
+
+  @Override
+  public boolean createSecret(Secret secret) {
+    calls.add("createSecret " + secret.getMetadata().getName());
+    return secrets.putIfAbsent(secret.getMetadata().getName(), Serialization.clone(secret)) == null;
   }
 
   @Override
@@ -270,6 +310,29 @@ final class FakeKubernetesPort implements KubernetesPort {
             .withReadyReplicas(replicas)
             .withAvailableReplicas(replicas)
             .build());
+    slices.clear();
+    var slice =
+        new EndpointSliceBuilder()
+            .withNewMetadata()
+            .withName(name + "-headless-abcde")
+            .addToLabels("kubernetes.io/service-name", name + "-headless")
+            .endMetadata()
+            .withAddressType("IPv4");
+    for (int i = 0; i < replicas; i++) {
+      slice
+          .addNewEndpoint()
+          .withAddresses("10.0.0." + (i + 1))
+          .withNewConditions()
+          .withReady(true)
+          .withServing(true)
+          .endConditions()
+          .withNewTargetRef()
+          .withKind("Pod")
+          .withName(name + "-pod-" + i)
+          .endTargetRef()
+          .endEndpoint();
+    }
+    slices.add(slice.build());
   }
 
   /** Someone edits the Deployment outside the operator; the server bumps its generation. */

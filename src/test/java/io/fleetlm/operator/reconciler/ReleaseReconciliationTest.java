@@ -113,7 +113,11 @@ class ReleaseReconciliationTest {
     assertThat(kube.calls)
         .containsExactly(
             "writeStatus RollingOut",
+            "createSecret chat-cookie",
             "applyDeployment chat",
+            "applyService chat",
+            "applyService chat-headless",
+            "applyDisruptionBudget chat",
             "writeStatus RollingOut",
             "event MigrationsVerified",
             "event RollingOut",
@@ -783,6 +787,73 @@ class ReleaseReconciliationTest {
     assertThat(lastEvent("MigrationsPending").warning()).isTrue();
   }
 
+  @Test
+  void threeReplicasGetServicesAMajorityBudgetAndOneCookieThatSurvivesAnUpgrade() {
+    installReady();
+    String cookie = kube.secrets.get("chat-cookie").getStringData().get("RELEASE_COOKIE");
+    assertThat(cookie).hasSizeGreaterThanOrEqualTo(43);
+    assertThat(kube.services.get("chat-headless").getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(kube.budgets.get("chat").getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(status().getClusterMembers()).isEqualTo(3);
+    assertThat(json(status())).doesNotContain(cookie);
+
+    edit(r -> r.getSpec().setImage(V2));
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    reconcile();
+    kube.rollOut("chat");
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(kube.calls).filteredOn(c -> c.startsWith("createSecret")).hasSize(1);
+    assertThat(kube.secrets.get("chat-cookie").getStringData())
+        .containsEntry("RELEASE_COOKIE", cookie);
+  }
+
+  @Test
+  void anEditedServiceOrBudgetIsPutBackAndSaidSo() {
+    installReady();
+    kube.services.get("chat-headless").getSpec().setPublishNotReadyAddresses(false);
+    kube.budgets
+        .get("chat")
+        .getSpec()
+        .setMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(3));
+
+    reconcile();
+
+    assertThat(kube.services.get("chat-headless").getSpec().getPublishNotReadyAddresses()).isTrue();
+    assertThat(kube.budgets.get("chat").getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(lastEvent("DriftCorrected").message())
+        .contains("Service chat-headless: spec.publishNotReadyAddresses is not true")
+        .contains("PodDisruptionBudget chat: maxUnavailable 3, want maxUnavailable 1");
+  }
+
+  @Test
+  void oneReplicaHasNoBudgetAndNoClusterWiringUnlessAskedFor() {
+    edit(r -> r.getSpec().setReplicas(1));
+    installReady();
+
+    assertThat(kube.budgets).isEmpty();
+    assertThat(kube.secrets).doesNotContainKey("chat-cookie");
+    assertThat(kube.services).containsOnlyKeys("chat", "chat-headless");
+    assertThat(appEnvNames()).doesNotContain("RELEASE_NODE");
+  }
+
+  private List<String> appEnvNames() {
+    return kube
+        .deployments
+        .get("chat")
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0)
+        .getEnv()
+        .stream()
+        .map(EnvVar::getName)
+        .toList();
+  }
+
   private void upgradeToV2Ready() {
     installReady();
     edit(
@@ -825,6 +896,8 @@ class ReleaseReconciliationTest {
             jobs,
             Map.copyOf(kube.podsByJob),
             Optional.ofNullable(kube.deployments.get("chat")),
+            new Observation.Cluster(
+                kube.services, kube.budgets.values().stream().findFirst(), kube.slices),
             now));
   }
 

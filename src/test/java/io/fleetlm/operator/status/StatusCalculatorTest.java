@@ -7,6 +7,7 @@ import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.kube.ReleaseFixture;
+import io.fleetlm.operator.rollout.ClusterState;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.RolloutState;
@@ -28,6 +29,9 @@ class StatusCalculatorTest {
       new RolloutState(true, "fleetlm:1", "target", 3, 3, 1, 2, 2, 4, true, true);
 
   private final FleetlmRelease release = ReleaseFixture.release("chat", "fleetlm:1");
+
+  /** Cluster members the EndpointSlices show; all 3 unless a test says otherwise. */
+  private int members = 3;
 
   @ParameterizedTest
   @CsvSource({
@@ -52,6 +56,21 @@ class StatusCalculatorTest {
     assertThat(status(ready, ConditionType.READY)).isEqualTo("True");
     assertThat(status(ready, ConditionType.RECONCILING)).isEqualTo("False");
     assertThat(status(ready, ConditionType.STALLED)).isEqualTo("False");
+  }
+
+  @Test
+  void aRolledOutDeploymentIsNotReadyUntilEveryPodIsAClusterMember() {
+    members = 2;
+    FleetlmReleaseStatus status = compute(Stage.VERIFIED, DONE);
+
+    assertThat(status(status, ConditionType.READY)).isEqualTo("False");
+    assertThat(condition(status, ConditionType.READY).getMessage())
+        .isEqualTo("2/3 pods are cluster members (serving endpoints of Service chat-headless)");
+    assertThat(status.getClusterMembers()).isEqualTo(2);
+    assertThat(status.getHeadlessService()).isEqualTo("chat-headless");
+
+    members = 3;
+    assertThat(status(compute(Stage.VERIFIED, DONE), ConditionType.READY)).isEqualTo("True");
   }
 
   @Test
@@ -160,7 +179,15 @@ class StatusCalculatorTest {
     MigrationProgress progress =
         new MigrationProgress(stage, "SomeReason", "some message", null, "details");
     return new StatusInputs(
-        release, "target", null, "chat-migrate-target", progress, rollout, List.of(), now);
+        release,
+        "target",
+        null,
+        "chat-migrate-target",
+        progress,
+        rollout,
+        new ClusterState(true, "chat", "chat-headless", members, rollout.wanted()),
+        List.of(),
+        now);
   }
 
   private static String status(FleetlmReleaseStatus status, String type) {

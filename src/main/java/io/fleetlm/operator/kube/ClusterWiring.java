@@ -1,0 +1,139 @@
+package io.fleetlm.operator.kube;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fleetlm.operator.api.ClusterSpec;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.FleetlmReleaseSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The environment that makes a release's pods one FleetLM cluster, as FleetLM's runtime config and
+ * the Elixir release scripts read it: libcluster's DNSPoll on the headless Service finds peers at
+ * {@code <basename>@<ip>}, so each pod's Erlang node is named that way, and one cookie lets the old
+ * and the new image's pods connect during a rolling update.
+ */
+public final class ClusterWiring {
+
+  public static final String COOKIE_KEY = "RELEASE_COOKIE";
+  static final String POD_IP = "POD_IP";
+  static final String DNS_CLUSTER_QUERY = "DNS_CLUSTER_QUERY";
+  static final String NODE_BASENAME = "DNS_CLUSTER_NODE_BASENAME";
+  static final String DISTRIBUTION = "RELEASE_DISTRIBUTION";
+  static final String NODE = "RELEASE_NODE";
+
+  private ClusterWiring() {}
+
+  /** On when the spec says so; by default with more than one replica. */
+  public static boolean enabled(FleetlmReleaseSpec spec) {
+    Boolean chosen = spec.getCluster() == null ? null : spec.getCluster().getEnabled();
+    return chosen != null ? chosen : Objects.requireNonNullElse(spec.getReplicas(), 1) > 1;
+  }
+
+  public static String basename(FleetlmReleaseSpec spec) {
+    String chosen = spec.getCluster() == null ? null : spec.getCluster().getNodeBasename();
+    return chosen == null ? ClusterSpec.DEFAULT_NODE_BASENAME : chosen;
+  }
+
+  /** The headless Service's FQDN, as DNSPoll queries it. */
+  public static String dnsQuery(FleetlmRelease release) {
+    ClusterSpec cluster = release.getSpec().getCluster();
+    String domain =
+        cluster == null || cluster.getClusterDomain() == null
+            ? ClusterSpec.DEFAULT_CLUSTER_DOMAIN
+            : cluster.getClusterDomain();
+    return ResourceNames.headlessServiceName(release)
+        + "."
+        + release.getMetadata().getNamespace()
+        + ".svc."
+        + domain;
+  }
+
+  /**
+   * The variables, except those the user set in spec.env (theirs win). POD_IP comes first: the node
+   * name refers to it, and Kubernetes expands $(VAR) only from variables defined before.
+   */
+  static List<EnvVar> environment(FleetlmRelease release) {
+    FleetlmReleaseSpec spec = release.getSpec();
+    if (!enabled(spec)) {
+      return List.of();
+    }
+    Set<String> userSet = userSet(spec);
+    List<EnvVar> env = new ArrayList<>();
+    env.add(
+        new EnvVarBuilder()
+            .withName(POD_IP)
+            .withNewValueFrom()
+            .withNewFieldRef()
+            .withFieldPath("status.podIP")
+            .endFieldRef()
+            .endValueFrom()
+            .build());
+    env.add(plain(DNS_CLUSTER_QUERY, dnsQuery(release)));
+    env.add(plain(NODE_BASENAME, basename(spec)));
+    env.add(plain(DISTRIBUTION, "name"));
+    env.add(plain(NODE, basename(spec) + "@$(" + POD_IP + ")"));
+    env.add(
+        new EnvVarBuilder()
+            .withName(COOKIE_KEY)
+            .withNewValueFrom()
+            .withNewSecretKeyRef()
+            .withName(ResourceNames.cookieSecretName(release))
+            .withKey(COOKIE_KEY)
+            .withOptional(false)
+            .endSecretKeyRef()
+            .endValueFrom()
+            .build());
+    return env.stream().filter(e -> !userSet.contains(e.getName())).toList();
+  }
+
+  /** What in spec.env keeps the pods from forming one cluster, said in status.warnings. */
+  public static List<String> warnings(FleetlmRelease release) {
+    FleetlmReleaseSpec spec = release.getSpec();
+    if (!enabled(spec)) {
+      return List.of();
+    }
+    Map<String, String> user =
+        Objects.requireNonNullElse(spec.getEnv(), List.<EnvVar>of()).stream()
+            .filter(e -> e.getValue() != null)
+            .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue, (a, b) -> b));
+    List<String> warnings = new ArrayList<>();
+    if (user.containsKey(DISTRIBUTION) && !"name".equals(user.get(DISTRIBUTION))) {
+      warnings.add(
+          "spec.env sets RELEASE_DISTRIBUTION="
+              + user.get(DISTRIBUTION)
+              + ": DNSPoll connects to <basename>@<pod IP>, which needs long names (name); the"
+              + " pods will not form one cluster");
+    }
+    if (user.containsKey(NODE) && !user.get(NODE).contains("@")) {
+      warnings.add(
+          "spec.env sets RELEASE_NODE without a host part: DNSPoll looks for "
+              + basename(spec)
+              + "@<pod IP>; the pods will not form one cluster");
+    }
+    if (user.containsKey(DNS_CLUSTER_QUERY)
+        && !dnsQuery(release).equals(user.get(DNS_CLUSTER_QUERY))) {
+      warnings.add(
+          "spec.env sets DNS_CLUSTER_QUERY="
+              + user.get(DNS_CLUSTER_QUERY)
+              + ": peers are looked up there, not in this release's headless Service "
+              + dnsQuery(release));
+    }
+    return List.copyOf(warnings);
+  }
+
+  private static Set<String> userSet(FleetlmReleaseSpec spec) {
+    return Objects.requireNonNullElse(spec.getEnv(), List.<EnvVar>of()).stream()
+        .map(EnvVar::getName)
+        .collect(Collectors.toSet());
+  }
+
+  private static EnvVar plain(String name, String value) {
+    return new EnvVarBuilder().withName(name).withValue(value).build();
+  }
+}
