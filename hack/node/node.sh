@@ -73,6 +73,25 @@ up() {
   iptables -t nat -C PREROUTING -i "$bridge" -j "$chain" 2>/dev/null || iptables -t nat -A PREROUTING -i "$bridge" -j "$chain"
   iptables -t nat -A "$chain" -d 10.0.0.1/32 -p tcp --dport 443 -j DNAT --to-destination "127.0.0.1:$apiserver_port"
 
+  # Cluster DNS for the node's pods: CoreDNS answers cluster.local from the API server (Services,
+  # headless Services' EndpointSlices) on the bridge's gateway, and forwards everything else.
+  cat >"$state/Corefile" <<COREFILE
+cluster.local:53 {
+    bind $(gateway)
+    errors
+    kubernetes cluster.local {
+        kubeconfig $kubeconfig
+    }
+}
+.:53 {
+    bind $(gateway)
+    errors
+    forward . /etc/resolv.conf
+}
+COREFILE
+  setsid "$bin/coredns" -conf "$state/Corefile" >"$state/logs/coredns.log" 2>&1 &
+  echo $! >"$state/coredns.pid"
+
   cat >"$state/cni/10-fleetlm.conflist" <<JSON
 {"cniVersion": "1.0.0", "name": "fleetlm", "plugins": [
   {"type": "bridge", "bridge": "$bridge", "isGateway": true, "ipMasq": false, "hairpinMode": true,
@@ -138,6 +157,8 @@ failSwapOn: false
 oomScoreAdj: 0
 podLogsDir: $state/kubelet/pod-logs
 resolvConf: /etc/resolv.conf
+clusterDNS: ["$(gateway)"]
+clusterDomain: cluster.local
 serializeImagePulls: false
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
@@ -158,7 +179,8 @@ YAML
   done
   "$bin/kubectl" --kubeconfig "$kubeconfig" wait --for=condition=Ready "node/$node" --timeout=120s >/dev/null \
     || die "node $node is not Ready; see $state/logs/kubelet.log"
-  say "real node $node Ready (containerd $run/containerd.sock, pods on $(subnet).0/24, gateway $(gateway))"
+  kill -0 "$(cat "$state/coredns.pid")" 2>/dev/null || die "coredns exited; see $state/logs/coredns.log"
+  say "real node $node Ready (containerd $run/containerd.sock, pods on $(subnet).0/24, gateway and cluster DNS $(gateway))"
 }
 
 stop_pid() {
@@ -182,6 +204,7 @@ kill_pod_processes() {
 
 down() {
   stop_pid "$state/kubelet.pid"
+  stop_pid "$state/coredns.pid"
   # The pods' processes and their shims, then containerd.
   kill_pod_processes
   pkill -9 -f "containerd-shim-runc-v2 .*-address $run/containerd.sock" 2>/dev/null || true
@@ -212,6 +235,7 @@ down() {
 verify_gone() {
   local left=()
   pgrep -f -- "$state/kubelet/config.yaml" >/dev/null && left+=("kubelet")
+  pgrep -f -- "$state/Corefile" >/dev/null && left+=("coredns")
   pgrep -f -- "$state/containerd/config.toml" >/dev/null && left+=("containerd")
   pgrep -f -- "-address $run/containerd.sock" >/dev/null && left+=("containerd shims")
   ip link show "$bridge" >/dev/null 2>&1 && left+=("bridge $bridge")

@@ -59,7 +59,7 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 
 step "downloading modules (first run only)"
-for dir in kubernetes etcd kwok helm kstatus; do
+for dir in kubernetes etcd kwok helm kstatus coredns; do
   (cd "$here/$dir" && go mod download) || die "go mod download failed in hack/tools/$dir: is the Go module proxy reachable? (go env GOPROXY)"
 done
 
@@ -84,6 +84,8 @@ for p in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
 done
 build helm "$helm_ldflags" helm.sh/helm/v3/cmd/helm helm
 build kstatus "-s -w" . kstatus
+# Cluster DNS for the real node's pods (hack/node/node.sh).
+build coredns "-s -w" github.com/coredns/coredns coredns
 
 # kwok's stock node and pod stages ship in its module; the cluster script combines them with ours.
 stages="$bin/../kwok-stages"

@@ -508,8 +508,62 @@ class RealNodeE2E {
         .containsExactly("1001 up", "1002 up");
   }
 
+  /**
+   * DNSPoll's view, on real pods: each pod looks the headless Service up through the cluster's DNS
+   * (CoreDNS on the real node) and reaches the other at the node name the operator gave it.
+   */
   @Test
   @Order(9)
+  void twoPodsFindEachOtherThroughTheHeadlessServiceByTheirNodeNames() {
+    String ringDb = db.createDatabase();
+    Releases.createDatabaseSecretNamed(client, apps, "ring-db", db.ectoUrlForPods(ringDb));
+    FleetlmRelease release = onTheRealNode(Releases.release(apps, "ring", APP_1, "1001", 2));
+    release.getSpec().getDatabase().getUrlSecretRef().setName("ring-db");
+    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName("ring-db");
+    client.resource(release).create();
+
+    FleetlmRelease ready = Releases.awaitPhase(client, apps, "ring", "Ready", TIMEOUT);
+    assertThat(ready.getStatus().getClusterMembers()).isEqualTo(2);
+    List<Pod> pods =
+        Releases.appPods(client, apps).stream()
+            .filter(
+                p -> "ring".equals(p.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE)))
+            .toList();
+    assertThat(pods).hasSize(2);
+    for (Pod pod : pods) {
+      Pod other = pods.stream().filter(p -> p != pod).findFirst().orElseThrow();
+      String self = "fleetlm@" + pod.getStatus().getPodIP();
+      String peer = "fleetlm@" + other.getStatus().getPodIP();
+      String log =
+          await()
+              .atMost(TIMEOUT)
+              .until(
+                  () ->
+                      client
+                          .pods()
+                          .inNamespace(apps)
+                          .withName(pod.getMetadata().getName())
+                          .getLog(),
+                  l -> l.contains("cluster: " + self + " reaches " + peer));
+      assertThat(log)
+          .as("the downward API gave the node its own IP, and the cookie is set but not shown")
+          .contains("cluster: node " + self + " (distribution name, cookie set)")
+          .doesNotContain(
+              new String(
+                  java.util.Base64.getDecoder()
+                      .decode(
+                          client
+                              .secrets()
+                              .inNamespace(apps)
+                              .withName("ring-cookie")
+                              .get()
+                              .getData()
+                              .get("RELEASE_COOKIE"))));
+    }
+  }
+
+  @Test
+  @Order(10)
   void upgradingTheOperatorMidMigrationAndUninstallingItLoseNothing() {
     upgradeTo(APP_SLOW, "1004");
     await()
