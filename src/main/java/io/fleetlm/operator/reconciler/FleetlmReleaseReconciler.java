@@ -1,5 +1,7 @@
 package io.fleetlm.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -24,6 +26,7 @@ import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import jakarta.inject.Inject;
@@ -87,18 +90,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
             InformerEventSourceConfiguration.from(Pod.class, FleetlmRelease.class)
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
                 .withSecondaryToPrimaryMapper(
-                    pod ->
-                        pod.getMetadata().getAnnotations() == null
-                                || !pod.getMetadata()
-                                    .getAnnotations()
-                                    .containsKey(ResourceNames.ANNOTATION_RELEASE)
-                            ? Set.of()
-                            : Set.of(
-                                new ResourceID(
-                                    pod.getMetadata()
-                                        .getAnnotations()
-                                        .get(ResourceNames.ANNOTATION_RELEASE),
-                                    pod.getMetadata().getNamespace())))
+                    releaseNamedIn(ObjectMeta::getAnnotations, ResourceNames.ANNOTATION_RELEASE))
                 .build(),
             context);
     String lockNamespace =
@@ -137,20 +129,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
             InformerEventSourceConfiguration.from(EndpointSlice.class, FleetlmRelease.class)
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
                 .withSecondaryToPrimaryMapper(
-                    slice ->
-                        slice.getMetadata().getLabels() == null
-                                || !slice
-                                    .getMetadata()
-                                    .getLabels()
-                                    .containsKey(ResourceNames.LABEL_RELEASE)
-                            ? Set.of()
-                            : Set.of(
-                                new ResourceID(
-                                    slice
-                                        .getMetadata()
-                                        .getLabels()
-                                        .get(ResourceNames.LABEL_RELEASE),
-                                    slice.getMetadata().getNamespace())))
+                    releaseNamedIn(ObjectMeta::getLabels, ResourceNames.LABEL_RELEASE))
                 .build(),
             context);
     reconciliation =
@@ -186,6 +165,18 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
         reconciliation.failed(release, e, attempt, clock.instant().truncatedTo(ChronoUnit.SECONDS));
     ErrorStatusUpdateControl<FleetlmRelease> control = ErrorStatusUpdateControl.noStatusUpdate();
     return outcome.retry() ? control : control.withNoRetry();
+  }
+
+  /** Maps an object to the release one of its labels or annotations names. */
+  private static <T extends HasMetadata> SecondaryToPrimaryMapper<T> releaseNamedIn(
+      Function<ObjectMeta, Map<String, String>> entries, String key) {
+    return object -> {
+      Map<String, String> named = entries.apply(object.getMetadata());
+      String release = named == null ? null : named.get(key);
+      return release == null
+          ? Set.of()
+          : Set.of(new ResourceID(release, object.getMetadata().getNamespace()));
+    };
   }
 
   private Observation observe(FleetlmRelease release, Context<FleetlmRelease> context) {

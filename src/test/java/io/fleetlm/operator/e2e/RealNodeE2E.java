@@ -22,9 +22,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -267,13 +269,10 @@ class RealNodeE2E {
   @Test
   @Order(5)
   void anImageThatIsNotThereStallsWithinSecondsAndItsFixTakesEffectAtOnce() {
-    String stuckDb = db.createDatabase();
-    Releases.createDatabaseSecretNamed(client, apps, "stuck-db", db.ectoUrlForPods(stuckDb));
-    FleetlmRelease release =
-        onTheRealNode(Releases.release(apps, "stuck", "localhost/fleetlm/app:absent", "1001", 1));
+    OwnDatabase own = onItsOwnDatabase("stuck", "localhost/fleetlm/app:absent", 1);
+    String stuckDb = own.database();
+    FleetlmRelease release = own.release();
     release.getSpec().setImagePullPolicy("Never");
-    release.getSpec().getDatabase().getUrlSecretRef().setName("stuck-db");
-    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName("stuck-db");
     long applied = System.nanoTime();
     client.resource(release).create();
 
@@ -300,11 +299,7 @@ class RealNodeE2E {
   @Test
   @Order(6)
   void aMissingSecretKeyStallsAsAContainerConfigErrorUntilTheKeyExists() {
-    String configDb = db.createDatabase();
-    Releases.createDatabaseSecretNamed(client, apps, "config-db", db.ectoUrlForPods(configDb));
-    FleetlmRelease release = onTheRealNode(Releases.release(apps, "config", APP_1, "1001", 1));
-    release.getSpec().getDatabase().getUrlSecretRef().setName("config-db");
-    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName("config-db");
+    FleetlmRelease release = onItsOwnDatabase("config", APP_1, 1).release();
     release
         .getSpec()
         .setEnv(
@@ -344,12 +339,9 @@ class RealNodeE2E {
   @Test
   @Order(7)
   void aRollbackRunsTheNewerImagesDownMigrationThenTheOlderImageServes() {
-    String backDb = db.createDatabase();
-    Releases.createDatabaseSecretNamed(client, apps, "back-db", db.ectoUrlForPods(backDb));
-    FleetlmRelease release = onTheRealNode(Releases.release(apps, "back", APP_1, "1001", 1));
-    release.getSpec().getDatabase().getUrlSecretRef().setName("back-db");
-    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName("back-db");
-    client.resource(release).create();
+    OwnDatabase own = onItsOwnDatabase("back", APP_1, 1);
+    String backDb = own.database();
+    client.resource(own.release()).create();
     Releases.awaitPhase(client, apps, "back", "Ready", TIMEOUT);
     editBack(
         r -> {
@@ -416,7 +408,7 @@ class RealNodeE2E {
         .matches(RealNodeE2E::ready);
   }
 
-  private static void editBack(java.util.function.Consumer<FleetlmRelease> change) {
+  private static void editBack(Consumer<FleetlmRelease> change) {
     client
         .resources(FleetlmRelease.class)
         .inNamespace(apps)
@@ -515,12 +507,7 @@ class RealNodeE2E {
   @Test
   @Order(9)
   void twoPodsFindEachOtherThroughTheHeadlessServiceByTheirNodeNames() {
-    String ringDb = db.createDatabase();
-    Releases.createDatabaseSecretNamed(client, apps, "ring-db", db.ectoUrlForPods(ringDb));
-    FleetlmRelease release = onTheRealNode(Releases.release(apps, "ring", APP_1, "1001", 2));
-    release.getSpec().getDatabase().getUrlSecretRef().setName("ring-db");
-    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName("ring-db");
-    client.resource(release).create();
+    client.resource(onItsOwnDatabase("ring", APP_1, 2).release()).create();
 
     FleetlmRelease ready = Releases.awaitPhase(client, apps, "ring", "Ready", TIMEOUT);
     assertThat(ready.getStatus().getClusterMembers()).isEqualTo(2);
@@ -550,7 +537,7 @@ class RealNodeE2E {
           .contains("cluster: node " + self + " (distribution name, cookie set)")
           .doesNotContain(
               new String(
-                  java.util.Base64.getDecoder()
+                  Base64.getDecoder()
                       .decode(
                           client
                               .secrets()
@@ -662,6 +649,19 @@ class RealNodeE2E {
               r.getSpec().getMigration().setExpectedVersion(expectedVersion);
               return r;
             });
+  }
+
+  /** A release of its own on a database of its own, so that tests do not meet in the schema. */
+  private record OwnDatabase(FleetlmRelease release, String database) {}
+
+  private static OwnDatabase onItsOwnDatabase(String name, String image, int replicas) {
+    String database = db.createDatabase();
+    String secret = name + "-db";
+    Releases.createDatabaseSecretNamed(client, apps, secret, db.ectoUrlForPods(database));
+    FleetlmRelease release = onTheRealNode(Releases.release(apps, name, image, "1001", replicas));
+    release.getSpec().getDatabase().getUrlSecretRef().setName(secret);
+    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName(secret);
+    return new OwnDatabase(release, database);
   }
 
   private static FleetlmRelease onTheRealNode(FleetlmRelease release) {

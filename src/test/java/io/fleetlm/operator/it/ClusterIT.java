@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,7 +146,7 @@ class ClusterIT {
         .withName(NAME)
         .edit(
             b -> {
-              b.getSpec().setMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(3));
+              b.getSpec().setMaxUnavailable(new IntOrString(3));
               return b;
             });
 
@@ -210,10 +212,7 @@ class ClusterIT {
         .getItems()
         .stream()
         .flatMap(
-            s ->
-                s.getEndpoints() == null
-                    ? java.util.stream.Stream.<Endpoint>empty()
-                    : s.getEndpoints().stream())
+            s -> s.getEndpoints() == null ? Stream.<Endpoint>empty() : s.getEndpoints().stream())
         .flatMap(e -> e.getAddresses().stream())
         .collect(Collectors.toSet());
   }

@@ -3,6 +3,7 @@ package io.fleetlm.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -814,10 +815,7 @@ class ReleaseReconciliationTest {
   void anEditedServiceOrBudgetIsPutBackAndSaidSo() {
     installReady();
     kube.services.get("chat-headless").getSpec().setPublishNotReadyAddresses(false);
-    kube.budgets
-        .get("chat")
-        .getSpec()
-        .setMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(3));
+    kube.budgets.get("chat").getSpec().setMaxUnavailable(new IntOrString(3));
 
     reconcile();
 

@@ -6,6 +6,7 @@ import io.fleetlm.operator.it.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,9 +42,7 @@ class ImageMigrationReportElixirIT {
                 + " {:up, 20251021155555, \"add_archived\"}]");
 
     assertThat(report)
-        .isEqualTo(
-            new ImageMigrationReport(
-                2, "20251021155555", 0, java.util.List.of(), 0, java.util.List.of()));
+        .isEqualTo(new ImageMigrationReport(2, "20251021155555", 0, List.of(), 0, List.of()));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.fleetlm.operator.verification;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fleetlm.operator.api.MigrationSpec;
 import io.fleetlm.operator.api.MigrationTool;
 import io.fleetlm.operator.api.SchemaAheadPolicy;
 import io.fleetlm.operator.database.AppliedMigration;
@@ -62,14 +63,7 @@ class MigrationVerifierTest {
 
   @Test
   void aDatabaseAheadOfTheReleasePassesWhenAllowed() {
-    var allowing =
-        new ExpectedSchema(
-            MigrationTool.ECTO,
-            "schema_migrations",
-            "1001",
-            Set.of("1001"),
-            SchemaAheadPolicy.Allow,
-            null);
+    var allowing = allowingNewer("1001");
     VerificationResult result = MigrationVerifier.verify(ecto("1001", "1002", "1003"), allowing);
     assertThat(result.passed()).isTrue();
     assertThat(result.reason()).isEqualTo("SchemaAhead");
@@ -130,14 +124,7 @@ class MigrationVerifierTest {
 
   @Test
   void aRollbackPassesOnlyWhenTheDatabaseEndsAtItsTarget() {
-    ExpectedSchema backTo1001 =
-        new ExpectedSchema(
-            MigrationTool.ECTO,
-            "schema_migrations",
-            null,
-            Set.of("1001"),
-            SchemaAheadPolicy.Block,
-            "1001");
+    ExpectedSchema backTo1001 = ExpectedSchema.of(rollbackTo("1001"));
 
     VerificationResult done = MigrationVerifier.verify(ecto("1000", "1001"), backTo1001);
     assertThat(done.passed()).isTrue();
@@ -195,14 +182,7 @@ class MigrationVerifierTest {
     assertThat(blocked.reason()).isEqualTo("UnknownMigrationsInDatabase");
     assertThat(blocked.message()).contains("999").contains("FILE NOT FOUND");
 
-    ExpectedSchema allowing =
-        new ExpectedSchema(
-            MigrationTool.ECTO,
-            "schema_migrations",
-            "1001",
-            Set.of("1001"),
-            SchemaAheadPolicy.Allow,
-            null);
+    ExpectedSchema allowing = allowingNewer("1001");
     assertThat(
             MigrationVerifier.verify(ecto("999", "1001"), allowing, Optional.of(report)).passed())
         .isTrue();
@@ -213,6 +193,23 @@ class MigrationVerifierTest {
         "schema_migrations",
         true,
         Arrays.stream(versions).map(v -> new AppliedMigration(v, true)).toList());
+  }
+
+  private static ExpectedSchema allowingNewer(String version) {
+    return new ExpectedSchema(
+        MigrationTool.ECTO,
+        "schema_migrations",
+        version,
+        Set.of(version),
+        SchemaAheadPolicy.Allow,
+        null);
+  }
+
+  /** A spec as a user writes it: only rollbackTo, which also becomes the required version. */
+  private static MigrationSpec rollbackTo(String version) {
+    var spec = new MigrationSpec();
+    spec.setRollbackTo(version);
+    return spec;
   }
 
   private static ExpectedSchema expect(String version) {
