@@ -43,12 +43,15 @@ final class ClusterSync {
   record Result(ClusterState state, List<String> corrected) {}
 
   /**
-   * Creates the cookie Secret if the Deployment is about to need it: it is read only when the
-   * Deployment does not reference it yet, and never rewritten, so every pod shares one cookie.
+   * Creates the cookie Secret if a pod may need it: it is read only while the Deployment does not
+   * reference it yet or has pods that are not available (one whose Secret was deleted cannot
+   * start), and never rewritten, so every pod shares one cookie.
    */
   void ensureCookie(Observation observation) {
     FleetlmRelease release = observation.release();
-    if (!ClusterWiring.enabled(release.getSpec()) || referencesCookie(observation.deployment())) {
+    if (!ClusterWiring.enabled(release.getSpec())
+        || (referencesCookie(observation.deployment())
+            && allAvailable(observation.deployment().get()))) {
       return;
     }
     String name = ResourceNames.cookieSecretName(release);
@@ -170,6 +173,12 @@ final class ClusterSync {
                     + "/"
                     + p.getProtocol())
         .toList();
+  }
+
+  private static boolean allAvailable(Deployment deployment) {
+    int wanted = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
+    return deployment.getStatus() != null
+        && Objects.requireNonNullElse(deployment.getStatus().getAvailableReplicas(), 0) >= wanted;
   }
 
   private static boolean referencesCookie(Optional<Deployment> deployment) {

@@ -812,6 +812,20 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aDeletedCookieIsCreatedAgainOnceAPodCannotStartWithoutIt() {
+    installReady();
+    kube.secrets.remove("chat-cookie");
+    reconcile();
+    assertThat(kube.secrets).as("all pods run: nothing to do").doesNotContainKey("chat-cookie");
+
+    // A pod that restarts cannot start without the Secret: the Deployment controller says so.
+    kube.deployments.get("chat").getStatus().setAvailableReplicas(2);
+    reconcile();
+
+    assertThat(kube.secrets).containsKey("chat-cookie");
+  }
+
+  @Test
   void anEditedServiceOrBudgetIsPutBackAndSaidSo() {
     installReady();
     kube.services.get("chat-headless").getSpec().setPublishNotReadyAddresses(false);
