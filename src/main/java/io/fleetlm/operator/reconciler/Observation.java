@@ -38,15 +38,6 @@ public record Observation(
     podsByJob = Map.copyOf(podsByJob);
   }
 
-  public Observation(
-      FleetlmRelease release,
-      Map<String, Job> jobsById,
-      Map<String, List<Pod>> podsByJob,
-      Optional<Deployment> deployment,
-      Instant now) {
-    this(release, jobsById, podsByJob, deployment, Cluster.NONE, now);
-  }
-
   /**
    * @param services the release's Services, by name
    * @param slices EndpointSlices of those Services
@@ -55,8 +46,6 @@ public record Observation(
       Map<String, Service> services,
       Optional<PodDisruptionBudget> budget,
       List<EndpointSlice> slices) {
-
-    public static final Cluster NONE = new Cluster(Map.of(), Optional.empty(), List.of());
 
     public Cluster {
       services = Map.copyOf(services);
