@@ -86,8 +86,8 @@ public final class FabricKubernetesPort implements KubernetesPort {
   }
 
   @Override
-  public Optional<Lease> cachedLease(String namespace, String name) {
-    return leases.get(new ResourceID(name, namespace));
+  public List<Lease> cachedLeases(String namespace) {
+    return leases.list(namespace, lease -> true).toList();
   }
 
   @Override
@@ -133,13 +133,18 @@ public final class FabricKubernetesPort implements KubernetesPort {
   /** Creates the object and hands it to its informer; false when one of that name exists. */
   private <T extends HasMetadata> boolean createUnlessExists(
       T object, InformerEventSource<T, FleetlmRelease> informer) {
+    Optional<T> created = created(object);
+    created.ifPresent(c -> informer.handleRecentResourceCreate(ResourceID.fromResource(c), c));
+    return created.isPresent();
+  }
+
+  /** The object as created, or empty when one of that name exists already. */
+  private <T extends HasMetadata> Optional<T> created(T object) {
     try {
-      T created = client.resource(object).create();
-      informer.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-      return true;
+      return Optional.of(client.resource(object).create());
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        return false;
+        return Optional.empty();
       }
       throw e;
     }
@@ -172,15 +177,7 @@ public final class FabricKubernetesPort implements KubernetesPort {
 
   @Override
   public boolean createSecret(Secret secret) {
-    try {
-      client.resource(secret).create();
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 409) {
-        return false;
-      }
-      throw e;
-    }
+    return created(secret).isPresent();
   }
 
   /** Server-side apply of the operator's whole intent, handed to the informer's cache. */

@@ -67,8 +67,8 @@ public interface KubernetesPort {
   /** The Lease as stored now. */
   Optional<Lease> lease(String namespace, String name);
 
-  /** The Lease as the operator's informer last saw it: cheap, possibly a moment old. */
-  Optional<Lease> cachedLease(String namespace, String name);
+  /** The database Leases as the operator's informer last saw them: cheap, possibly a moment old. */
+  List<Lease> cachedLeases(String namespace);
 
   /**
    * Creates the Lease.

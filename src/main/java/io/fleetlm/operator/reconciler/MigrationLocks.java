@@ -84,25 +84,23 @@ final class MigrationLocks {
   }
 
   /**
-   * Releases the release's claim on its database unless the claiming migration still runs.
+   * Releases every claim of the release whose migration no longer runs. Found by holder in the
+   * informer's cache, not by database: no Secret is read, and a claim made before DATABASE_URL
+   * changed is released too.
    *
    * @param running migration identities of this release whose Jobs have not ended
    */
-  void releaseUnlessRunning(String database, FleetlmRelease release, Set<String> running) {
-    String name = MigrationLockLease.name(database);
-    Optional<Lease> held = kube.cachedLease(namespace, name);
-    if (held.isEmpty()) {
-      return;
-    }
-    String holder = MigrationLockLease.holderOf(held.get());
+  void releaseUnlessRunning(FleetlmRelease release, Set<String> running) {
     String prefix = MigrationLockLease.holderPrefix(release);
-    if (holder == null
-        || !holder.startsWith(prefix)
-        || running.contains(holder.substring(prefix.length()))) {
-      return;
+    for (Lease held : kube.cachedLeases(namespace)) {
+      String holder = MigrationLockLease.holderOf(held);
+      if (holder != null
+          && holder.startsWith(prefix)
+          && !running.contains(holder.substring(prefix.length()))) {
+        kube.deleteLease(held);
+        LOG.debugf("%s: released Lease %s", holder, held.getMetadata().getName());
+      }
     }
-    kube.deleteLease(held.get());
-    LOG.debugf("%s: released database %s", holder, database);
   }
 
   private Claim granted(FleetlmRelease release, Lease lease) {

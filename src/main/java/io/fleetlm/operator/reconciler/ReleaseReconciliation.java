@@ -152,7 +152,7 @@ final class ReleaseReconciliation {
     corrected.addAll(cluster.corrected());
     announce(
         release, observation.previous(), status, corrected, stopped, secrets, observation.now());
-    releaseDatabase(observation, migration, stopped, secrets);
+    releaseDatabase(observation, migration, stopped);
 
     Duration requeue = migration.retryAfter();
     if (requeue.isZero()
@@ -303,13 +303,7 @@ final class ReleaseReconciliation {
 
   /** The release's claim on its database ends with the last of its Jobs that runs. */
   private void releaseDatabase(
-      Observation observation, StepResult migration, List<String> stopped, ReleaseSecrets secrets) {
-    String database;
-    try {
-      database = secrets.databaseUrl().identity();
-    } catch (RuntimeException e) {
-      return;
-    }
+      Observation observation, StepResult migration, List<String> stopped) {
     Set<String> running = new LinkedHashSet<>();
     observation
         .jobsById()
@@ -324,7 +318,7 @@ final class ReleaseReconciliation {
     if (stage == Stage.MIGRATING || stage == Stage.STALLED) {
       running.add(observation.targetId());
     }
-    locks.releaseUnlessRunning(database, observation.release(), running);
+    locks.releaseUnlessRunning(observation.release(), running);
   }
 
   private static List<String> otherRunningJobs(Observation observation, String targetId) {

@@ -54,6 +54,10 @@ final class FakeKubernetesPort implements KubernetesPort {
   final List<FleetlmReleaseStatus> statusWrites = new ArrayList<>();
   final List<String> calls = new ArrayList<>();
   FleetlmRelease stored;
+
+  /** Live Secret reads: each is a request to the API server. */
+  int secretReads;
+
   Supplier<RuntimeException> failApply;
   private long resourceVersion = 100;
 
@@ -146,6 +150,7 @@ final class FakeKubernetesPort implements KubernetesPort {
 
   @Override
   public Optional<Secret> secret(String namespace, String name) {
+    secretReads++;
     return Optional.ofNullable(secrets.get(name));
   }
 
@@ -181,8 +186,8 @@ final class FakeKubernetesPort implements KubernetesPort {
   }
 
   @Override
-  public Optional<Lease> cachedLease(String namespace, String name) {
-    return lease(namespace, name);
+  public List<Lease> cachedLeases(String namespace) {
+    return leases.values().stream().map(Serialization::clone).toList();
   }
 
   @Override

@@ -700,10 +700,24 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aSteadyReleaseReadsNoSecretAndReleasesAClaimLeftFromAnEarlierDatabaseUrl() {
+    installReady();
+    kube.leases.put(
+        MigrationLockLease.name("olddb:5432/chat"),
+        foreignClaim("olddb:5432/chat", "apps/chat/0ld1d", "apps/chat-migrate-0ld1d", now));
+    kube.secretReads = 0;
+
+    reconcile();
+
+    assertThat(kube.leases).isEmpty();
+    assertThat(kube.secretReads).isZero();
+  }
+
+  @Test
   void aDatabaseClaimedByAnotherReleaseWaitsAndNamesTheHolderThenTakesOverWhenItsJobNeverCame() {
     kube.leases.put(
         MigrationLockLease.name("db:5432/chat"),
-        foreignClaim("staging/chat/abc", "staging/chat-migrate-abc", now));
+        foreignClaim("db:5432/chat", "staging/chat/abc", "staging/chat-migrate-abc", now));
 
     reconcile();
 
@@ -730,7 +744,7 @@ class ReleaseReconciliationTest {
     // Another release's claim, left behind; its Job (played by a finished one) has ended.
     kube.leases.put(
         MigrationLockLease.name("db:5432/chat"),
-        foreignClaim("canary/chat/0ld1d", "canary/" + jobName(), now));
+        foreignClaim("db:5432/chat", "canary/chat/0ld1d", "canary/" + jobName(), now));
     edit(r -> r.getSpec().setImage(V2));
     edit(r -> r.getSpec().getMigration().setExpectedVersion("1002"));
 
@@ -741,10 +755,10 @@ class ReleaseReconciliationTest {
     assertThat(condition("Ready").getReason()).isEqualTo("MigrationRunning");
   }
 
-  private static Lease foreignClaim(String holder, String job, Instant at) {
+  private static Lease foreignClaim(String database, String holder, String job, Instant at) {
     return new LeaseBuilder()
         .withNewMetadata()
-        .withName(MigrationLockLease.name("db:5432/chat"))
+        .withName(MigrationLockLease.name(database))
         .withResourceVersion("7")
         .addToAnnotations(MigrationLockLease.ANNOTATION_JOB, job)
         .endMetadata()
