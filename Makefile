@@ -39,7 +39,7 @@ cluster-down: ## Stop the local cluster, leaving no process behind
 .PHONY: run
 run: ## Run the operator against the current KUBECONFIG (apply crds/ first)
 	$(MVN) package -DskipTests -DskipCrdCheck=true
-	java -jar target/quarkus-app/quarkus-run.jar
+	MALLOC_ARENA_MAX=2 java @target/quarkus-app/operator.options -jar target/quarkus-app/quarkus-run.jar
 
 .PHONY: demo
 demo: tools ## Local cluster + PostgreSQL + operator + a sample release, shown live; KEEP=1 keeps it up

@@ -2,7 +2,12 @@
 # A local Kubernetes cluster on loopback: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and kwok (simulated nodes), started by kwokctl from binaries built by
 # hack/tools/build.sh. Usage: [REAL_NODE=1] cluster.sh up|down|status. REAL_NODE=1 adds a real
-# kubelet node (hack/node/node.sh; needs root and the images of hack/images/build.sh). The kubeconfig lands in
+# kubelet node (hack/node/node.sh; needs root and the images of hack/images/build.sh). For scale runs
+# (make bench): FLEETLM_CLUSTER_NODES (kwok nodes, default 3) and FLEETLM_CLUSTER_UNLIMITED_QPS=1,
+# which lifts the client rate limits of kube-controller-manager and kube-scheduler (20/50 QPS
+# by default) so that the cluster's own controllers are not what a run measures, and
+# FLEETLM_CLUSTER_SERVICE_CIDR (the API server's default 10.0.0.0/24 holds 254 ClusterIPs; a
+# thousand releases need more). The kubeconfig lands in
 # target/cluster/kubeconfig; the API server's audit log of ServiceAccount requests in
 # target/cluster/kwok/clusters/<name>/logs/audit.log.
 set -euo pipefail
@@ -50,6 +55,7 @@ options:
   kubeAuthorization: true
   kubeAuditPolicy: $root/hack/cluster/audit-policy.yaml
   nodeLeaseDurationSeconds: 40
+  disableQPSLimits: $([[ "${FLEETLM_CLUSTER_UNLIMITED_QPS:-0}" == 1 ]] && echo true || echo false)
 # kwok plays only its own nodes (kwokctl's carry this annotation), never a real kubelet's.
 componentsPatches:
   - name: kwok-controller
@@ -57,6 +63,13 @@ componentsPatches:
       - {key: manage-all-nodes, value: "false"}
       - {key: manage-nodes-with-annotation-selector, value: "kwok.x-k8s.io/node=fake"}
 YAML
+    if [[ -n "${FLEETLM_CLUSTER_SERVICE_CIDR:-}" ]]; then
+      cat <<YAML
+  - name: kube-apiserver
+    extraArgs:
+      - {key: service-cluster-ip-range, value: "$FLEETLM_CLUSTER_SERVICE_CIDR"}
+YAML
+    fi
     for stage in node-initialize node-heartbeat-with-lease pod-delete; do
       echo "---"
       cat "$bin/../kwok-stages/$stage.yaml"

@@ -1,10 +1,7 @@
 package io.fleetlm.operator.kube;
 
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -20,14 +17,10 @@ import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import org.jboss.logging.Logger;
 
 /**
  * {@link KubernetesPort} on the fabric8 client. Objects it writes are handed to the informers at
@@ -36,8 +29,12 @@ import org.jboss.logging.Logger;
 public final class FabricKubernetesPort implements KubernetesPort {
 
   public static final String FIELD_MANAGER = "fleetlm-operator";
-  private static final Logger LOG = Logger.getLogger(FabricKubernetesPort.class);
-  private static final int MAX_MESSAGE_BYTES = 1024;
+
+  /**
+   * How long a Secret read is reused. Secrets are not watched (that would need list and watch on
+   * every Secret of the watched namespaces); a changed DATABASE_URL is seen within this time.
+   */
+  public static final Duration SECRET_TTL = Duration.ofSeconds(30);
 
   private final KubernetesClient client;
   private final InformerEventSource<Job, FleetlmRelease> jobs;
@@ -45,8 +42,8 @@ public final class FabricKubernetesPort implements KubernetesPort {
   private final InformerEventSource<Lease, FleetlmRelease> leases;
   private final InformerEventSource<Service, FleetlmRelease> services;
   private final InformerEventSource<PodDisruptionBudget, FleetlmRelease> budgets;
-  private final Clock clock;
-  private final String reportingInstance;
+  private final EventRecorder events;
+  private final SecretCache secrets;
 
   /** The informers whose caches learn of the operator's own writes at once. */
   public record Informers(
@@ -64,8 +61,8 @@ public final class FabricKubernetesPort implements KubernetesPort {
     this.leases = informers.leases();
     this.services = informers.services();
     this.budgets = informers.budgets();
-    this.clock = clock;
-    this.reportingInstance = reportingInstance;
+    this.events = new EventRecorder(client, clock, reportingInstance);
+    this.secrets = new SecretCache(clock, SECRET_TTL);
   }
 
   @Override
@@ -177,7 +174,9 @@ public final class FabricKubernetesPort implements KubernetesPort {
 
   @Override
   public boolean createSecret(Secret secret) {
-    return created(secret).isPresent();
+    Optional<Secret> created = created(secret);
+    created.ifPresent(secrets::remember);
+    return created.isPresent();
   }
 
   /** Server-side apply of the operator's whole intent, handed to the informer's cache. */
@@ -197,7 +196,10 @@ public final class FabricKubernetesPort implements KubernetesPort {
 
   @Override
   public Optional<Secret> secret(String namespace, String name) {
-    return Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get());
+    return secrets.get(
+        namespace,
+        name,
+        () -> Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get()));
   }
 
   @Override
@@ -229,107 +231,8 @@ public final class FabricKubernetesPort implements KubernetesPort {
                 .build());
   }
 
-  /**
-   * Records the Event, or counts a repeat of one with the same type, reason and message on the same
-   * release. New Events are named after the moment they happen, so that Events written in the same
-   * second (kubectl describe sorts by lastTimestamp, in seconds) still list in the order they
-   * happened.
-   */
   @Override
   public void recordEvent(FleetlmRelease release, ReleaseEvent event) {
-    String namespace = release.getMetadata().getNamespace();
-    String type = event.warning() ? "Warning" : "Normal";
-    String message = truncateToBytes(event.message(), MAX_MESSAGE_BYTES);
-    Instant now = clock.instant();
-    try {
-      Optional<Event> repeat =
-          client
-              .v1()
-              .events()
-              .inNamespace(namespace)
-              .withField("involvedObject.uid", release.getMetadata().getUid())
-              .withField("reason", event.reason())
-              .withField("type", type)
-              .list()
-              .getItems()
-              .stream()
-              .filter(e -> message.equals(e.getMessage()))
-              .findFirst();
-      if (repeat.isPresent()) {
-        int count = Objects.requireNonNullElse(repeat.get().getCount(), 1);
-        // Patching the listed object, not a name, spares fabric8 a GET of it first.
-        client
-            .v1()
-            .events()
-            .inNamespace(namespace)
-            .resource(repeat.get())
-            .patch(
-                PatchContext.of(PatchType.JSON_MERGE),
-                "{\"count\":" + (count + 1) + ",\"lastTimestamp\":\"" + seconds(now) + "\"}");
-      } else {
-        client.resource(newEvent(release, type, event.reason(), message, now)).create();
-      }
-    } catch (KubernetesClientException e) {
-      // An Event is a courtesy: losing one must not fail the reconcile.
-      LOG.warnf(
-          "could not record Event %s on %s: %s",
-          event.reason(), release.getMetadata().getName(), e.getMessage());
-    }
-  }
-
-  private Event newEvent(
-      FleetlmRelease release, String type, String reason, String message, Instant now) {
-    long micros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
-    return new EventBuilder()
-        .withNewMetadata()
-        .withName(ResourceNames.eventName(release, micros))
-        .withNamespace(release.getMetadata().getNamespace())
-        .endMetadata()
-        .withInvolvedObject(
-            new ObjectReferenceBuilder()
-                .withApiVersion(release.getApiVersion())
-                .withKind(release.getKind())
-                .withName(release.getMetadata().getName())
-                .withNamespace(release.getMetadata().getNamespace())
-                .withUid(release.getMetadata().getUid())
-                .build())
-        .withType(type)
-        .withReason(reason)
-        .withMessage(message)
-        .withFirstTimestamp(seconds(now))
-        .withLastTimestamp(seconds(now))
-        .withCount(1)
-        .withNewSource()
-        .withComponent(FIELD_MANAGER)
-        .endSource()
-        .withReportingComponent(FIELD_MANAGER)
-        .withReportingInstance(reportingInstance)
-        .build();
-  }
-
-  private static String seconds(Instant instant) {
-    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
-  }
-
-  /** At most maxBytes of UTF-8, cut at a character boundary and marked with an ellipsis. */
-  static String truncateToBytes(String text, int maxBytes) {
-    if (text == null) {
-      return "";
-    }
-    if (text.getBytes(StandardCharsets.UTF_8).length <= maxBytes) {
-      return text;
-    }
-    String ellipsis = "…";
-    int budget = maxBytes - ellipsis.getBytes(StandardCharsets.UTF_8).length;
-    StringBuilder cut = new StringBuilder();
-    for (int codePoint : text.codePoints().toArray()) {
-      String next = new String(Character.toChars(codePoint));
-      budget -= next.getBytes(StandardCharsets.UTF_8).length;
-      if (budget < 0) {
-        break;
-      }
-      cut.append(next);
-    }
-    return cut + ellipsis;
+    events.record(release, event);
   }
 }

@@ -25,20 +25,24 @@ public final class ReleaseEvents {
       List<String> stoppedJobs) {
     FleetlmReleaseStatus old = Objects.requireNonNullElseGet(before, FleetlmReleaseStatus::new);
     List<ReleaseEvent> events = new ArrayList<>();
+    Optional<ReleaseEvent> phaseChange = phaseChange(old, after);
     String verified = after.getVerifiedMigrationId();
     if (verified != null && !verified.equals(old.getVerifiedMigrationId())) {
       Optional<ReleaseCondition> verifiedCondition =
           condition(after, ConditionType.MIGRATIONS_VERIFIED);
       boolean rolledBack =
           verifiedCondition.map(c -> "RolledBack".equals(c.getReason())).orElse(false);
+      String message =
+          after.getTargetImage()
+              + ": "
+              + verifiedCondition.map(ReleaseCondition::getMessage).orElse("migrations verified");
+      // One Event for the verification and the phase it moves the release to, not two.
       events.add(
-          ReleaseEvent.normal(
+          new ReleaseEvent(
+              phaseChange.map(ReleaseEvent::warning).orElse(false),
               rolledBack ? "RolledBack" : "MigrationsVerified",
-              after.getTargetImage()
-                  + ": "
-                  + verifiedCondition
-                      .map(ReleaseCondition::getMessage)
-                      .orElse("migrations verified")));
+              phaseChange.map(p -> message + "; " + p.message()).orElse(message)));
+      phaseChange = Optional.empty();
     }
     if (!driftCorrected.isEmpty()) {
       events.add(
@@ -65,20 +69,24 @@ public final class ReleaseEvents {
               ? ReleaseEvent.normal("Paused", "spec.paused is true: nothing new starts")
               : ReleaseEvent.normal("Resumed", "spec.paused is false: the release continues"));
     }
-    Phase from = old.getPhase();
-    Phase to = after.getPhase();
-    if (to != null && to != from) {
-      ReleaseCondition ready = condition(after, ConditionType.READY).orElseThrow();
-      String message = ready.getMessage() == null ? "" : ready.getMessage();
-      events.add(
-          new ReleaseEvent(
-              to == Phase.Failed,
-              ready.getReason() == null ? to.name() : ready.getReason(),
-              (from == null ? "" : from + " -> ")
-                  + to
-                  + (message.isEmpty() ? "" : ": " + message)));
-    }
+    phaseChange.ifPresent(events::add);
     return events;
+  }
+
+  private static Optional<ReleaseEvent> phaseChange(
+      FleetlmReleaseStatus before, FleetlmReleaseStatus after) {
+    Phase from = before.getPhase();
+    Phase to = after.getPhase();
+    if (to == null || to == from) {
+      return Optional.empty();
+    }
+    ReleaseCondition ready = condition(after, ConditionType.READY).orElseThrow();
+    String message = ready.getMessage() == null ? "" : ready.getMessage();
+    return Optional.of(
+        new ReleaseEvent(
+            to == Phase.Failed,
+            ready.getReason() == null ? to.name() : ready.getReason(),
+            (from == null ? "" : from + " -> ") + to + (message.isEmpty() ? "" : ": " + message)));
   }
 
   static Optional<ReleaseCondition> condition(FleetlmReleaseStatus status, String type) {

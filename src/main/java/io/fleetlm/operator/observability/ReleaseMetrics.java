@@ -61,28 +61,44 @@ public class ReleaseMetrics {
     this.releases = cachedReleases;
   }
 
-  /** Ecto versions are timestamps such as 20251021155555; a double holds them exactly. */
-  public void refreshSchemaVersions() {
+  /**
+   * Rebuilds the per-release schema gauge from the cache of releases, with the given release's
+   * version as just written (the cache learns of the write a moment later). Ecto versions are
+   * timestamps such as 20251021155555; a double holds them exactly.
+   */
+  public synchronized void refreshSchemaVersions(FleetlmRelease written, String schemaVersion) {
     List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    String namespace = written.getMetadata().getNamespace();
+    String name = written.getMetadata().getName();
+    addRow(rows, namespace, name, schemaVersion);
     releases
         .get()
-        .filter(r -> r.getStatus() != null && r.getStatus().getSchemaVersion() != null)
+        .filter(
+            r ->
+                !(namespace.equals(r.getMetadata().getNamespace())
+                    && name.equals(r.getMetadata().getName())))
+        .filter(r -> r.getStatus() != null)
         .forEach(
-            r -> {
-              try {
-                double version =
-                    Double.parseDouble(r.getStatus().getSchemaVersion().replace('_', '.'));
-                rows.add(
-                    MultiGauge.Row.of(
-                        Tags.of(
-                            "namespace", r.getMetadata().getNamespace(),
-                            "release", r.getMetadata().getName()),
-                        version));
-              } catch (NumberFormatException e) {
-                // Flyway versions like 1.2.3 have no single number; they are left out.
-              }
-            });
+            r ->
+                addRow(
+                    rows,
+                    r.getMetadata().getNamespace(),
+                    r.getMetadata().getName(),
+                    r.getStatus().getSchemaVersion()));
     schemaVersions.register(rows, true);
+  }
+
+  private static void addRow(
+      List<MultiGauge.Row<?>> rows, String namespace, String release, String schemaVersion) {
+    if (schemaVersion == null) {
+      return;
+    }
+    try {
+      double version = Double.parseDouble(schemaVersion.replace('_', '.'));
+      rows.add(MultiGauge.Row.of(Tags.of("namespace", namespace, "release", release), version));
+    } catch (NumberFormatException e) {
+      // Flyway versions like 1.2.3 have no single number; they are left out.
+    }
   }
 
   /**

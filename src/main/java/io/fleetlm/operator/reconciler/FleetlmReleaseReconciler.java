@@ -15,7 +15,10 @@ import io.fleetlm.operator.database.SchemaHistoryReader;
 import io.fleetlm.operator.kube.FabricKubernetesPort;
 import io.fleetlm.operator.kube.MigrationLockLease;
 import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.kube.TrimmedItemStore;
+import io.fleetlm.operator.kube.TrimmedReleaseStore;
 import io.fleetlm.operator.observability.ReleaseMetrics;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -44,7 +47,9 @@ import java.util.stream.Collectors;
  * Observation}, and hands it to {@link ReleaseReconciliation}. Failed reconciles are retried with
  * backoff for as long as they fail; their cause is written to the status on every attempt.
  */
-@ControllerConfiguration(name = FleetlmReleaseReconciler.NAME)
+@ControllerConfiguration(
+    name = FleetlmReleaseReconciler.NAME,
+    informer = @Informer(itemStore = TrimmedReleaseStore.class))
 @GradualRetry(maxAttempts = -1, initialInterval = 2000, intervalMultiplier = 2, maxInterval = 60000)
 public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
 
@@ -75,12 +80,14 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
     var jobs =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Job.class, FleetlmRelease.class)
+                .withItemStore(TrimmedItemStore.jobs())
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
                 .build(),
             context);
     var deployments =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Deployment.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<Deployment>())
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
                 .build(),
             context);
@@ -88,6 +95,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
     var pods =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Pod.class, FleetlmRelease.class)
+                .withItemStore(TrimmedItemStore.pods())
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
                 .withSecondaryToPrimaryMapper(
                     releaseNamedIn(ObjectMeta::getAnnotations, ResourceNames.ANNOTATION_RELEASE))
@@ -104,6 +112,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
     var leases =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Lease.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<Lease>())
                 .withNamespaces(Set.of(lockNamespace))
                 .withFollowControllerNamespacesChanges(false)
                 .withLabelSelector(MigrationLockLease.LOCK_SELECTOR)
@@ -114,12 +123,14 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
     var services =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Service.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<Service>())
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
                 .build(),
             context);
     var budgets =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(PodDisruptionBudget.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<PodDisruptionBudget>())
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
                 .build(),
             context);
@@ -127,6 +138,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
     var slices =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(EndpointSlice.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<EndpointSlice>())
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
                 .withSecondaryToPrimaryMapper(
                     releaseNamedIn(ObjectMeta::getLabels, ResourceNames.LABEL_RELEASE))
@@ -151,6 +163,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
   public UpdateControl<FleetlmRelease> reconcile(
       FleetlmRelease release, Context<FleetlmRelease> context) {
     ReleaseReconciliation.Outcome outcome = reconciliation.reconcile(observe(release, context));
+    cacheWritten(release, outcome, context);
     UpdateControl<FleetlmRelease> control = UpdateControl.noUpdate();
     return outcome.requeueAfter().isZero()
         ? control
@@ -163,8 +176,26 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
     int attempt = context.getRetryInfo().map(RetryInfo::getAttemptCount).orElse(1);
     ReleaseReconciliation.Outcome outcome =
         reconciliation.failed(release, e, attempt, clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    cacheWritten(release, outcome, context);
     ErrorStatusUpdateControl<FleetlmRelease> control = ErrorStatusUpdateControl.noStatusUpdate();
     return outcome.retry() ? control : control.withNoRetry();
+  }
+
+  /**
+   * Hands the status just written to the primary cache, so that a reconcile triggered before its
+   * watch event arrives starts from it: a stale copy would only earn a conflict and a retry.
+   */
+  private static void cacheWritten(
+      FleetlmRelease before,
+      ReleaseReconciliation.Outcome outcome,
+      Context<FleetlmRelease> context) {
+    FleetlmRelease written = outcome.written();
+    if (written != null) {
+      context
+          .eventSourceRetriever()
+          .getControllerEventSource()
+          .handleRecentResourceUpdate(ResourceID.fromResource(written), written, before);
+    }
   }
 
   /** Maps an object to the release one of its labels or annotations names. */

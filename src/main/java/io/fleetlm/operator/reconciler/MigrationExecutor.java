@@ -216,7 +216,8 @@ final class MigrationExecutor {
           MigrationProgress.of(
               Stage.MIGRATING,
               "MigrationRunning",
-              "migration Job " + jobName + " started for " + image()),
+              // Worded as the reconciles that follow word it: the same status is not written twice.
+              "migration Job " + jobName + " is running for " + image()),
           history.started(id, image(), observation.generation(), jobName, now),
           verifiedId);
     }

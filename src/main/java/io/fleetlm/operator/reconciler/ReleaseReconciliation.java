@@ -87,8 +87,11 @@ final class ReleaseReconciliation {
    * @param status the status as written
    * @param requeueAfter when to look again without an event (zero: only on events)
    * @param retry whether a failed reconcile is worth retrying
+   * @param written the release as the last status write returned it (null: nothing written), for
+   *     the primary cache: the next reconcile then starts from it, not from a stale copy
    */
-  record Outcome(FleetlmReleaseStatus status, Duration requeueAfter, boolean retry) {}
+  record Outcome(
+      FleetlmReleaseStatus status, Duration requeueAfter, boolean retry, FleetlmRelease written) {}
 
   Outcome reconcile(Observation observation) {
     FleetlmRelease release = observation.release();
@@ -119,6 +122,10 @@ final class ReleaseReconciliation {
             observation.paused());
     LOG.debugf("%s: step %s", observation.name(), step);
     ReleaseSecrets secrets = secretsOf(release);
+    if (step.kind() == MigrationStep.Kind.CREATE_JOB) {
+      // Made while the migration runs, so that only the Deployment write follows verification.
+      clusters.ensureCookie(observation);
+    }
     StepResult migration = executor.execute(observation, step, targetJob, history, secrets);
 
     FleetlmRelease written = release;
@@ -144,10 +151,13 @@ final class ReleaseReconciliation {
     DeploymentSync.Result rollout =
         deployments.sync(observation, migration.verifiedId(), verifiedImage);
     ClusterSync.Result cluster = clusters.sync(observation, deploying);
-    FleetlmReleaseStatus status =
-        statusOf(
-            observation, migration, RolloutState.of(rollout.deployment(), wanted), cluster.state());
-    write(written, status);
+    RolloutState rolloutState = RolloutState.of(rollout.deployment(), wanted);
+    FleetlmReleaseStatus status = statusOf(observation, migration, rolloutState, cluster.state());
+    if (awaitsDeploymentController(written.getStatus(), status, rolloutState)) {
+      status = written.getStatus();
+    } else {
+      written = write(written, status);
+    }
     List<String> corrected = new ArrayList<>(rollout.corrected());
     corrected.addAll(cluster.corrected());
     announce(
@@ -160,7 +170,7 @@ final class ReleaseReconciliation {
             || migration.progress().stage() == Stage.WAITING)) {
       requeue = config.blockedRecheck();
     }
-    return new Outcome(status, requeue, true);
+    return new Outcome(status, requeue, true, written == release ? null : written);
   }
 
   /**
@@ -171,12 +181,12 @@ final class ReleaseReconciliation {
    */
   Outcome failed(FleetlmRelease cached, Exception error, int attempt, Instant now) {
     if (error instanceof KubernetesClientException e && e.getCode() == 409) {
-      return new Outcome(cached.getStatus(), Duration.ZERO, true);
+      return new Outcome(cached.getStatus(), Duration.ZERO, true, null);
     }
     String namespace = cached.getMetadata().getNamespace();
     Optional<FleetlmRelease> fresh = kube.release(namespace, cached.getMetadata().getName());
     if (fresh.isEmpty()) {
-      return new Outcome(null, Duration.ZERO, false);
+      return new Outcome(null, Duration.ZERO, false, null);
     }
     FleetlmRelease release = fresh.get();
     SecretMasker masker = maskerFor(release);
@@ -197,10 +207,25 @@ final class ReleaseReconciliation {
     boolean stalled = refusedKind.isPresent() || attempt >= config.errorsBeforeStalled();
     LOG.warnf("%s/%s: %s", namespace, release.getMetadata().getName(), message);
     FleetlmReleaseStatus status = StatusCalculator.error(release, reason, message, stalled, now);
-    write(release, status);
+    FleetlmRelease written = write(release, status);
     kube.recordEvent(release, ReleaseEvent.warning(reason, message));
     metrics.observe(release.getStatus(), status, now);
-    return new Outcome(status, Duration.ZERO, refusedKind.isEmpty());
+    return new Outcome(
+        status, Duration.ZERO, refusedKind.isEmpty(), written == release ? null : written);
+  }
+
+  /**
+   * A status that differs from the one written only in what the Deployment controller has not yet
+   * answered is not written: its answer is a watch event whose reconcile writes the status anyway.
+   * Phase and observed generation always go out at once (kstatus and kubectl wait read them).
+   */
+  private static boolean awaitsDeploymentController(
+      FleetlmReleaseStatus written, FleetlmReleaseStatus next, RolloutState rollout) {
+    return rollout.exists()
+        && !rollout.observed()
+        && written != null
+        && written.getPhase() == next.getPhase()
+        && Objects.equals(written.getObservedGeneration(), next.getObservedGeneration());
   }
 
   private FleetlmRelease write(FleetlmRelease current, FleetlmReleaseStatus status) {
@@ -234,7 +259,11 @@ final class ReleaseReconciliation {
           events.stream().map(ReleaseEvent::reason).toList());
     }
     metrics.observe(before, after, now);
-    metrics.refreshSchemaVersions();
+    String schemaBefore = before == null ? null : before.getSchemaVersion();
+    if (!Objects.equals(schemaBefore, after.getSchemaVersion())) {
+      // Rebuilding the gauge reads every release: only when a schema version moved.
+      metrics.refreshSchemaVersions(release, after.getSchemaVersion());
+    }
   }
 
   private FleetlmReleaseStatus statusOf(

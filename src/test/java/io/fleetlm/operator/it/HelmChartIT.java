@@ -353,35 +353,8 @@ class HelmChartIT {
   }
 
   /** A kubeconfig that authenticates only as the chart's ServiceAccount. */
-  private Path writeTokenKubeconfig(String token) throws IOException {
-    Config adminConfig = admin.getConfiguration();
-    String ca =
-        adminConfig.getCaCertData() != null
-            ? adminConfig.getCaCertData()
-            : java.util.Base64.getEncoder()
-                .encodeToString(Files.readAllBytes(Path.of(adminConfig.getCaCertFile())));
-    Path file = Files.createTempFile("operator-sa", ".kubeconfig");
-    Files.writeString(
-        file,
-        String.join(
-            "\n",
-            "apiVersion: v1",
-            "kind: Config",
-            "clusters:",
-            "- name: local",
-            "  cluster:",
-            "    server: " + adminConfig.getMasterUrl(),
-            "    certificate-authority-data: " + ca,
-            "users:",
-            "- name: operator",
-            "  user:",
-            "    token: " + token,
-            "contexts:",
-            "- name: operator",
-            "  context: {cluster: local, user: operator}",
-            "current-context: operator",
-            ""));
-    return file;
+  private Path writeTokenKubeconfig(String token) {
+    return TokenKubeconfig.write(admin, token, null);
   }
 
   private static Map<String, String> kubeconfigEnv() {

@@ -10,12 +10,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
-/** The packaged operator (target/quarkus-app), run as its own process, as a Pod would run it. */
+/**
+ * The packaged operator (target/quarkus-app), run as its own process, as a Pod would run it: with
+ * the image's JVM options (src/main/jvm/operator.options).
+ */
 public final class OperatorProcess implements AutoCloseable {
 
   private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+  public static final Path JVM_OPTIONS = Path.of("src", "main", "jvm", "operator.options");
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final Process process;
@@ -35,28 +41,61 @@ public final class OperatorProcess implements AutoCloseable {
    */
   public static OperatorProcess start(
       Path kubeconfig, Map<String, String> env, Path log, String healthPath) {
+    return start(
+        Path.of(System.getProperty("java.home")),
+        List.of("@" + JVM_OPTIONS.toAbsolutePath()),
+        kubeconfig,
+        env,
+        log,
+        healthPath);
+  }
+
+  /**
+   * @param javaHome the JDK or JRE to run it on
+   * @param jvmOptions what goes before -jar
+   */
+  public static OperatorProcess start(
+      Path javaHome,
+      List<String> jvmOptions,
+      Path kubeconfig,
+      Map<String, String> env,
+      Path log,
+      String healthPath) {
+    OperatorProcess operator = launch(javaHome, jvmOptions, kubeconfig, env, log);
+    operator.awaitHealth(healthPath, Duration.ofSeconds(60));
+    return operator;
+  }
+
+  /** Starts the process without waiting for anything. */
+  public static OperatorProcess launch(
+      Path javaHome, List<String> jvmOptions, Path kubeconfig, Map<String, String> env, Path log) {
     try {
       int port = freePort();
+      List<String> command = new ArrayList<>();
+      command.add(javaHome.resolve("bin").resolve("java").toString());
+      command.addAll(jvmOptions);
+      command.add("-jar");
+      command.add(JAR.toString());
       ProcessBuilder builder =
-          new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-jar",
-                  JAR.toString())
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile());
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().put("KUBECONFIG", kubeconfig.toString());
       builder.environment().put("FLEETLM_HTTP_PORT", String.valueOf(port));
+      // As the image sets it: glibc's per-thread arenas would hold memory the JVM gave back.
+      builder.environment().put("MALLOC_ARENA_MAX", "2");
       builder.environment().putAll(env);
-      OperatorProcess operator = new OperatorProcess(builder.start(), port);
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(250))
-          .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class)
-          .until(() -> operator.get(healthPath).statusCode() == 200);
-      return operator;
+      return new OperatorProcess(builder.start(), port);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start " + JAR, e);
     }
+  }
+
+  public void awaitHealth(String healthPath, Duration limit) {
+    OperatorProcess operator = this;
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(250))
+        .ignoreExceptionsInstanceOf(java.io.UncheckedIOException.class)
+        .until(() -> operator.get(healthPath).statusCode() == 200);
   }
 
   public HttpResponse<String> get(String path) {
@@ -79,17 +118,41 @@ public final class OperatorProcess implements AutoCloseable {
 
   /** Resident memory of the operator process, from /proc (Linux). */
   public long rssKiB() {
+    return procStatus("VmRSS:");
+  }
+
+  /** The most resident memory the process has had (its high-water mark), from /proc (Linux). */
+  public long peakRssKiB() {
+    return procStatus("VmHWM:");
+  }
+
+  /** CPU time the process has used, user and system, from /proc (Linux). */
+  public double cpuSeconds() {
     try {
-      return java.nio.file.Files.readAllLines(
-              Path.of("/proc", String.valueOf(process.pid()), "status"))
-          .stream()
-          .filter(l -> l.startsWith("VmRSS:"))
+      String stat = java.nio.file.Files.readString(Path.of("/proc", pid(), "stat"));
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+      return ticks / 100.0;
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private long procStatus(String field) {
+    try {
+      return java.nio.file.Files.readAllLines(Path.of("/proc", pid(), "status")).stream()
+          .filter(l -> l.startsWith(field))
           .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
           .findFirst()
           .orElse(-1);
     } catch (IOException e) {
       return -1;
     }
+  }
+
+  private String pid() {
+    return String.valueOf(process.pid());
   }
 
   /**

@@ -114,16 +114,16 @@ class ReleaseReconciliationTest {
     assertThat(kube.calls)
         .containsExactly(
             "writeStatus RollingOut",
-            "createSecret chat-cookie",
             "applyDeployment chat",
             "applyService chat",
             "applyService chat-headless",
             "applyDisruptionBudget chat",
-            "writeStatus RollingOut",
             "event MigrationsVerified",
-            "event RollingOut",
             "deleteLease");
-    assertThat(kube.statusWrites.get(kube.statusWrites.size() - 2).getVerifiedMigrationId())
+    assertThat(kube.events.get(kube.events.size() - 1).message())
+        .as("one Event for the verification and the phase it leads to")
+        .contains("Migrating -> RollingOut");
+    assertThat(kube.statusWrites.get(kube.statusWrites.size() - 1).getVerifiedMigrationId())
         .as("verification recorded by the write before the Deployment")
         .isEqualTo(targetId());
     Deployment deployment = kube.deployments.get("chat");

@@ -1,0 +1,93 @@
+package io.fleetlm.operator.bench;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fleetlm.operator.kube.MigrationJobState;
+import io.fleetlm.operator.kube.ResourceNames;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The floor the operator's reaction is measured against: the least any controller can do when a
+ * migration Job completes, one Deployment write straight from its informer's event. It reacts to
+ * the operator's own Jobs in the same run, so both see the same watch stream on the same machine.
+ */
+final class FloorController implements AutoCloseable {
+
+  static final String PREFIX = "floor-";
+
+  private final KubernetesClient client;
+  private final Set<String> reacted = ConcurrentHashMap.newKeySet();
+  private final SharedIndexInformer<Job> informer;
+
+  FloorController(KubernetesClient client, String namespace) {
+    this.client = client;
+    this.informer =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(namespace)
+            .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION)
+            .inform(
+                new ResourceEventHandler<>() {
+                  @Override
+                  public void onAdd(Job job) {
+                    react(job);
+                  }
+
+                  @Override
+                  public void onUpdate(Job before, Job job) {
+                    react(job);
+                  }
+
+                  @Override
+                  public void onDelete(Job job, boolean unknown) {}
+                });
+  }
+
+  private void react(Job job) {
+    String release = job.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE);
+    if (release == null
+        || MigrationJobState.of(job).kind() != MigrationJobState.Kind.SUCCEEDED
+        || !reacted.add(job.getMetadata().getUid())) {
+      return;
+    }
+    client.resource(deployment(job.getMetadata().getNamespace(), PREFIX + release)).create();
+  }
+
+  private static Deployment deployment(String namespace, String name) {
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(0)
+        .withNewSelector()
+        .addToMatchLabels("bench.fleetlm.io/floor", name)
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("bench.fleetlm.io/floor", name)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("app")
+        .withImage("floor:1")
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  @Override
+  public void close() {
+    informer.close();
+  }
+}
