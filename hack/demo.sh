@@ -44,9 +44,10 @@ kubectl -n "$ns" create secret generic fleetlm-db \
   --from-literal=DATABASE_URL="$(hack/postgres.sh url fleetlm_demo)" \
   --from-literal=SECRET_KEY_BASE="demo-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" \
   --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-# With the image's JVM options (src/main/jvm/operator.options), as a pod runs it.
-FLEETLM_WATCH_NAMESPACES="$ns" FLEETLM_HTTP_PORT="$http_port" MALLOC_ARENA_MAX=2 \
-  java @target/quarkus-app/operator.options -jar target/quarkus-app/quarkus-run.jar >"$state/operator.log" 2>&1 &
+# As a pod runs it: the image's JVM options and class archive, from the application's directory.
+(cd target/quarkus-app && FLEETLM_WATCH_NAMESPACES="$ns" FLEETLM_HTTP_PORT="$http_port" \
+  MALLOC_ARENA_MAX=2 exec java @operator.options -XX:SharedArchiveFile=app-cds.jsa \
+  -jar quarkus-run.jar) >"$state/operator.log" 2>&1 &
 operator_pid=$!
 for _ in $(seq 1 120); do
   curl -fs "http://127.0.0.1:$http_port/q/health/ready" >/dev/null 2>&1 && break

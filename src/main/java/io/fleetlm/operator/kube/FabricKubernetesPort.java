@@ -19,8 +19,12 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@link KubernetesPort} on the fabric8 client. Objects it writes are handed to the informers at
@@ -43,6 +47,15 @@ public final class FabricKubernetesPort implements KubernetesPort {
   private final InformerEventSource<Service, FleetlmRelease> services;
   private final InformerEventSource<PodDisruptionBudget, FleetlmRelease> budgets;
   private final EventRecorder events;
+  private final Set<String> deletedLeases =
+      Collections.newSetFromMap(
+          Collections.synchronizedMap(
+              new LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                  return size() > 1024;
+                }
+              }));
   private final SecretCache secrets;
 
   /** The informers whose caches learn of the operator's own writes at once. */
@@ -84,7 +97,12 @@ public final class FabricKubernetesPort implements KubernetesPort {
 
   @Override
   public List<Lease> cachedLeases(String namespace) {
-    return leases.list(namespace, lease -> true).toList();
+    // A Lease this operator deleted stays in the informer's cache until the watch says so.
+    return leases.list(namespace, lease -> !deletedLeases.contains(versionOf(lease))).toList();
+  }
+
+  private static String versionOf(Lease lease) {
+    return lease.getMetadata().getUid() + "/" + lease.getMetadata().getResourceVersion();
   }
 
   @Override
@@ -115,6 +133,7 @@ public final class FabricKubernetesPort implements KubernetesPort {
           .withName(lease.getMetadata().getName())
           .lockResourceVersion(lease.getMetadata().getResourceVersion())
           .delete();
+      deletedLeases.add(versionOf(lease));
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409 && e.getCode() != 404) {
         throw e;

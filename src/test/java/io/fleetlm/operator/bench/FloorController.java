@@ -10,11 +10,14 @@ import io.fleetlm.operator.kube.MigrationJobState;
 import io.fleetlm.operator.kube.ResourceNames;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The floor the operator's reaction is measured against: the least any controller can do when a
- * migration Job completes, one Deployment write straight from its informer's event. It reacts to
- * the operator's own Jobs in the same run, so both see the same watch stream on the same machine.
+ * migration Job completes, one Deployment write sent as its informer's event arrives (on as many
+ * threads as the operator reconciles with, so a burst of Jobs never queues). It reacts to the
+ * operator's own Jobs in the same run, so both see the same watch stream on the same machine.
  */
 final class FloorController implements AutoCloseable {
 
@@ -22,6 +25,7 @@ final class FloorController implements AutoCloseable {
 
   private final KubernetesClient client;
   private final Set<String> reacted = ConcurrentHashMap.newKeySet();
+  private final ExecutorService writers = Executors.newFixedThreadPool(64);
   private final SharedIndexInformer<Job> informer;
 
   FloorController(KubernetesClient client, String namespace) {
@@ -57,7 +61,8 @@ final class FloorController implements AutoCloseable {
         || !reacted.add(job.getMetadata().getUid())) {
       return;
     }
-    client.resource(deployment(job.getMetadata().getNamespace(), PREFIX + release)).create();
+    Deployment deployment = deployment(job.getMetadata().getNamespace(), PREFIX + release);
+    writers.execute(() -> client.resource(deployment).create());
   }
 
   private static Deployment deployment(String namespace, String name) {
@@ -89,5 +94,6 @@ final class FloorController implements AutoCloseable {
   @Override
   public void close() {
     informer.close();
+    writers.shutdownNow();
   }
 }

@@ -102,12 +102,19 @@ public final class RolloutBenchmark {
     Files.deleteIfExists(aot);
     List<BenchResults.Startup> startups = new ArrayList<>();
     startups.add(startup(namespace, "JDK 17, no JVM options (before)", java17, List.of()));
-    startups.add(startup(namespace, "JDK 17, image options", java17, List.of(options)));
+    startups.add(
+        startup(namespace, "JDK 17, image options, no class archive", java17, List.of(options)));
+    startups.add(
+        startup(
+            namespace,
+            "JDK 17, the image's options and class archive (the build's)",
+            java17,
+            OperatorProcess.IMAGE_OPTIONS));
     train(namespace, java17, List.of(options, "-XX:ArchiveClassesAtExit=" + cds));
     startups.add(
         startup(
             namespace,
-            "JDK 17, image options + AppCDS",
+            "JDK 17, image options + archive of a whole training run",
             java17,
             List.of(options, "-XX:SharedArchiveFile=" + cds)));
     if (Files.isExecutable(java25.resolve("bin/java"))) {

@@ -16,12 +16,20 @@ import java.util.Map;
 
 /**
  * The packaged operator (target/quarkus-app), run as its own process, as a Pod would run it: with
- * the image's JVM options (src/main/jvm/operator.options).
+ * the image's JVM options (src/main/jvm/operator.options) and class archive.
  */
 public final class OperatorProcess implements AutoCloseable {
 
-  private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+  private static final Path APP = Path.of("target", "quarkus-app").toAbsolutePath();
+  private static final Path JAR = APP.resolve("quarkus-run.jar");
   public static final Path JVM_OPTIONS = Path.of("src", "main", "jvm", "operator.options");
+
+  /** What the image starts the JVM with: its options file and the build's class archive. */
+  public static final List<String> IMAGE_OPTIONS =
+      List.of(
+          "@" + JVM_OPTIONS.toAbsolutePath(),
+          "-XX:SharedArchiveFile=" + APP.resolve("app-cds.jsa"));
+
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private final Process process;
@@ -42,12 +50,7 @@ public final class OperatorProcess implements AutoCloseable {
   public static OperatorProcess start(
       Path kubeconfig, Map<String, String> env, Path log, String healthPath) {
     return start(
-        Path.of(System.getProperty("java.home")),
-        List.of("@" + JVM_OPTIONS.toAbsolutePath()),
-        kubeconfig,
-        env,
-        log,
-        healthPath);
+        Path.of(System.getProperty("java.home")), IMAGE_OPTIONS, kubeconfig, env, log, healthPath);
   }
 
   /**
@@ -76,8 +79,12 @@ public final class OperatorProcess implements AutoCloseable {
       command.addAll(jvmOptions);
       command.add("-jar");
       command.add(JAR.toString());
+      // From the application's directory, as the image runs it: the class archive expects it.
       ProcessBuilder builder =
-          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+          new ProcessBuilder(command)
+              .directory(APP.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(log.toAbsolutePath().toFile());
       builder.environment().put("KUBECONFIG", kubeconfig.toString());
       builder.environment().put("FLEETLM_HTTP_PORT", String.valueOf(port));
       // As the image sets it: glibc's per-thread arenas would hold memory the JVM gave back.
