@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -38,13 +37,7 @@ final class EventRecorder {
   private final String reportingInstance;
   private final ThreadPoolExecutor writer;
   // Touched by the writer thread only.
-  private final Map<String, Written> written =
-      new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Written> eldest) {
-          return size() > REMEMBERED;
-        }
-      };
+  private final Map<String, Written> written = new RecentEntries<>(REMEMBERED);
 
   private record Written(String name, int count) {}
 

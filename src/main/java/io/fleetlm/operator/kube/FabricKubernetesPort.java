@@ -20,9 +20,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -48,14 +46,7 @@ public final class FabricKubernetesPort implements KubernetesPort {
   private final InformerEventSource<PodDisruptionBudget, FleetlmRelease> budgets;
   private final EventRecorder events;
   private final Set<String> deletedLeases =
-      Collections.newSetFromMap(
-          Collections.synchronizedMap(
-              new LinkedHashMap<>(16, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                  return size() > 1024;
-                }
-              }));
+      Collections.newSetFromMap(Collections.synchronizedMap(new RecentEntries<>(1024)));
   private final SecretCache secrets;
 
   /** The informers whose caches learn of the operator's own writes at once. */

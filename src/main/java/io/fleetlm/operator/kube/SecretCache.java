@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -20,13 +19,7 @@ final class SecretCache {
 
   private final Clock clock;
   private final Duration ttl;
-  private final Map<String, Entry> entries =
-      new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-          return size() > MAX_ENTRIES;
-        }
-      };
+  private final Map<String, Entry> entries = new RecentEntries<>(MAX_ENTRIES);
 
   private record Entry(Secret secret, Instant readAt) {}
 

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fleetlm.operator.kube.MigrationJobState;
 import io.fleetlm.operator.kube.ResourceNames;
@@ -37,21 +36,7 @@ final class FloorController implements AutoCloseable {
             .jobs()
             .inNamespace(namespace)
             .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(Job job) {
-                    react(job);
-                  }
-
-                  @Override
-                  public void onUpdate(Job before, Job job) {
-                    react(job);
-                  }
-
-                  @Override
-                  public void onDelete(Job job, boolean unknown) {}
-                });
+            .inform(Seen.onEveryState(this::react));
   }
 
   private void react(Job job) {

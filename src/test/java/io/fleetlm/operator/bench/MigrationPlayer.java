@@ -2,7 +2,6 @@ package io.fleetlm.operator.bench;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fleetlm.operator.it.MigrationStandIn;
 import io.fleetlm.operator.it.PodExit;
@@ -51,21 +50,7 @@ final class MigrationPlayer implements AutoCloseable {
             .pods()
             .inNamespace(namespace)
             .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(Pod pod) {
-                    consider(pod);
-                  }
-
-                  @Override
-                  public void onUpdate(Pod before, Pod pod) {
-                    consider(pod);
-                  }
-
-                  @Override
-                  public void onDelete(Pod pod, boolean unknown) {}
-                });
+            .inform(Seen.onEveryState(this::consider));
   }
 
   private void consider(Pod pod) {

@@ -232,16 +232,14 @@ public final class RolloutBenchmark {
         upgrades.helmSeconds.add(helm.upgradeTo(image(tag)));
         clock.forget("managed");
         long start = System.nanoTime();
-        client
-            .resources(FleetlmRelease.class)
-            .inNamespace(namespace)
-            .withName("managed")
-            .edit(
-                r -> {
-                  r.getSpec().setImage(image(tag));
-                  r.getSpec().getMigration().setExpectedVersion(String.valueOf(tag));
-                  return r;
-                });
+        Releases.edit(
+            client,
+            namespace,
+            "managed",
+            r -> {
+              r.getSpec().setImage(image(tag));
+              r.getSpec().getMigration().setExpectedVersion(String.valueOf(tag));
+            });
         awaitReady(clock, List.of("managed"), Duration.ofMinutes(2));
         upgrades.operatorSeconds.add((clock.ready.get("managed") - start) / 1e9);
       }

@@ -1,10 +1,8 @@
 package io.fleetlm.operator.bench;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.Phase;
@@ -15,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * When things happened in one namespace, by the watch stream of this process: migration Jobs stored
@@ -49,12 +46,16 @@ final class WatchClock implements AutoCloseable {
                 .jobs()
                 .inNamespace(namespace)
                 .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION)
-                .inform(on(this::job)),
-            client.apps().deployments().inNamespace(namespace).inform(on(this::deployment)),
+                .inform(Seen.onEveryState(this::job)),
+            client
+                .apps()
+                .deployments()
+                .inNamespace(namespace)
+                .inform(Seen.onEveryState(this::deployment)),
             client
                 .resources(FleetlmRelease.class)
                 .inNamespace(namespace)
-                .inform(on(this::release)));
+                .inform(Seen.onEveryState(this::release)));
   }
 
   /** Forgets a release's times, for the next upgrade of the same release. */
@@ -104,23 +105,6 @@ final class WatchClock implements AutoCloseable {
         && Objects.equals(status.getObservedGeneration(), release.getMetadata().getGeneration())) {
       ready.putIfAbsent(release.getMetadata().getName(), now);
     }
-  }
-
-  private static <T extends HasMetadata> ResourceEventHandler<T> on(Consumer<T> seen) {
-    return new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(T object) {
-        seen.accept(object);
-      }
-
-      @Override
-      public void onUpdate(T before, T object) {
-        seen.accept(object);
-      }
-
-      @Override
-      public void onDelete(T object, boolean unknown) {}
-    };
   }
 
   @Override

@@ -280,15 +280,7 @@ class RealNodeE2E {
     long reported = System.nanoTime();
     assertThat(stalledMessage(stalled)).contains("ErrImageNeverPull");
 
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(apps)
-        .withName("stuck")
-        .edit(
-            r -> {
-              r.getSpec().setImage(APP_1);
-              return r;
-            });
+    Releases.edit(client, apps, "stuck", r -> r.getSpec().setImage(APP_1));
     Releases.awaitPhase(client, apps, "stuck", "Ready", TIMEOUT);
     System.out.printf(
         "measured: ImagePullFailed in the status %d ms after apply; Ready %d ms after the fix%n",
@@ -409,15 +401,7 @@ class RealNodeE2E {
   }
 
   private static void editBack(Consumer<FleetlmRelease> change) {
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(apps)
-        .withName("back")
-        .edit(
-            r -> {
-              change.accept(r);
-              return r;
-            });
+    Releases.edit(client, apps, "back", change);
   }
 
   /**

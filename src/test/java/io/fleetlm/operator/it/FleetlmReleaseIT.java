@@ -462,15 +462,7 @@ class FleetlmReleaseIT {
   }
 
   private void editRelease(java.util.function.Consumer<FleetlmRelease> change) {
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(namespace)
-        .withName(NAME)
-        .edit(
-            r -> {
-              change.accept(r);
-              return r;
-            });
+    Releases.edit(client, namespace, NAME, change);
   }
 
   private FleetlmRelease awaitReason(String type, String reason) {

@@ -274,16 +274,14 @@ class HelmChartIT {
         assertThat(takeover)
             .as("takeover, the Lease lasting 15 s")
             .isLessThan(Duration.ofSeconds(8));
-        admin
-            .resources(FleetlmRelease.class)
-            .inNamespace(apps)
-            .withName("chat")
-            .edit(
-                r -> {
-                  r.getSpec().setImage("ghcr.io/acme/fleetlm:2.0.0");
-                  r.getSpec().getMigration().setExpectedVersion("2");
-                  return r;
-                });
+        Releases.edit(
+            admin,
+            apps,
+            "chat",
+            r -> {
+              r.getSpec().setImage("ghcr.io/acme/fleetlm:2.0.0");
+              r.getSpec().getMigration().setExpectedVersion("2");
+            });
         container.migrateAndSucceed(
             container.awaitRunningPod("ghcr.io/acme/fleetlm:2.0.0"), db, database, 2);
         FleetlmRelease ready = Releases.awaitPhase(admin, apps, "chat", "Ready");

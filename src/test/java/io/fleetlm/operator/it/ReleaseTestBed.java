@@ -67,15 +67,7 @@ final class ReleaseTestBed implements AutoCloseable {
   }
 
   void editRelease(String name, Consumer<FleetlmRelease> change) {
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(namespace)
-        .withName(name)
-        .edit(
-            r -> {
-              change.accept(r);
-              return r;
-            });
+    Releases.edit(client, namespace, name, change);
   }
 
   Deployment deployment(String name) {

@@ -100,6 +100,34 @@ public final class Releases {
     return release;
   }
 
+  /**
+   * Changes the release's spec as `kubectl edit` does, and does again what a person does when the
+   * operator wrote the status in between (409 Conflict): read it afresh and make the change anew.
+   */
+  public static FleetlmRelease edit(
+      KubernetesClient client,
+      String namespace,
+      String name,
+      java.util.function.Consumer<FleetlmRelease> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return client
+            .resources(FleetlmRelease.class)
+            .inNamespace(namespace)
+            .withName(name)
+            .edit(
+                r -> {
+                  change.accept(r);
+                  return r;
+                });
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
   public static FleetlmRelease get(KubernetesClient client, String namespace, String name) {
     return client.resources(FleetlmRelease.class).inNamespace(namespace).withName(name).get();
   }
