@@ -206,10 +206,18 @@ public final class FabricKubernetesPort implements KubernetesPort {
 
   @Override
   public Optional<Secret> secret(String namespace, String name) {
-    return secrets.get(
-        namespace,
-        name,
-        () -> Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get()));
+    return secrets.get(namespace, name, () -> read(namespace, name));
+  }
+
+  @Override
+  public Optional<Secret> freshSecret(String namespace, String name) {
+    Optional<Secret> secret = read(namespace, name);
+    secret.ifPresent(secrets::remember);
+    return secret;
+  }
+
+  private Optional<Secret> read(String namespace, String name) {
+    return Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get());
   }
 
   @Override

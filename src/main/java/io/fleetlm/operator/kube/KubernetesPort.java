@@ -47,6 +47,11 @@ public interface KubernetesPort {
 
   Optional<Secret> secret(String namespace, String name);
 
+  /** The Secret as the API server has it now, never a copy read earlier. */
+  default Optional<Secret> freshSecret(String namespace, String name) {
+    return secret(namespace, name);
+  }
+
   /**
    * Creates the Secret.
    *

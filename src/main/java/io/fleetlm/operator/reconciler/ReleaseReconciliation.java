@@ -360,8 +360,9 @@ final class ReleaseReconciliation {
   }
 
   private ReleaseSecrets secretsOf(FleetlmRelease release) {
+    String namespace = release.getMetadata().getNamespace();
     return new ReleaseSecrets(
-        release, name -> kube.secret(release.getMetadata().getNamespace(), name));
+        release, name -> kube.secret(namespace, name), name -> kube.freshSecret(namespace, name));
   }
 
   private SecretMasker maskerFor(FleetlmRelease release) {

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,15 +31,30 @@ public final class ReleaseSecrets {
 
   private final FleetlmRelease release;
   private final Function<String, Optional<Secret>> lookup;
+  private final Function<String, Optional<Secret>> fresh;
   private final Map<String, Optional<Secret>> read = new HashMap<>();
+  private final Set<String> reread = new HashSet<>();
   private SecretMasker masker;
 
   /**
    * @param lookup reads a Secret of the release's namespace by name
    */
   public ReleaseSecrets(FleetlmRelease release, Function<String, Optional<Secret>> lookup) {
+    this(release, lookup, lookup);
+  }
+
+  /**
+   * @param lookup reads a Secret of the release's namespace by name, possibly a recent copy
+   * @param fresh reads it from the API server: used before saying a Secret is unusable, so that a
+   *     fix is seen at once and not when a copy expires
+   */
+  public ReleaseSecrets(
+      FleetlmRelease release,
+      Function<String, Optional<Secret>> lookup,
+      Function<String, Optional<Secret>> fresh) {
     this.release = release;
     this.lookup = lookup;
+    this.fresh = fresh;
   }
 
   /**
@@ -46,13 +62,32 @@ public final class ReleaseSecrets {
    * @throws InvalidDatabaseUrlException when the value is not a URL FleetLM accepts
    */
   public DatabaseUrl databaseUrl() {
-    return DatabaseUrl.parse(value(spec().getDatabase().getUrlSecretRef(), "urlSecretRef"));
+    SecretKeyReference ref = spec().getDatabase().getUrlSecretRef();
+    try {
+      return DatabaseUrl.parse(value(ref, "urlSecretRef"));
+    } catch (InvalidDatabaseUrlException e) {
+      if (!reread(ref.getName())) {
+        throw e;
+      }
+      return DatabaseUrl.parse(value(ref, "urlSecretRef"));
+    }
   }
 
   /** What the migration needs before its Job can start: both Secrets, and a usable URL. */
   public void checkDatabaseSecrets() {
     databaseUrl();
     value(spec().getDatabase().getSecretKeyBaseSecretRef(), "secretKeyBaseSecretRef");
+  }
+
+  /** Reads the Secret again from the API server; false if this reconcile already did. */
+  private boolean reread(String name) {
+    if (lookup == fresh || reread.contains(name)) {
+      return false;
+    }
+    reread.add(name);
+    read.put(name, fresh.apply(name));
+    masker = null;
+    return true;
   }
 
   /**
@@ -104,6 +139,19 @@ public final class ReleaseSecrets {
   }
 
   private String value(SecretKeyReference ref, String field) {
+    try {
+      return valueAsRead(ref, field);
+    } catch (MissingSecretException e) {
+      // A Secret that is not there was read just now (absence is never cached); a key that is
+      // missing may have been added since the copy was read.
+      if (secret(ref.getName()).isEmpty() || !reread(ref.getName())) {
+        throw e;
+      }
+      return valueAsRead(ref, field);
+    }
+  }
+
+  private String valueAsRead(SecretKeyReference ref, String field) {
     String namespace = release.getMetadata().getNamespace();
     Secret secret =
         secret(ref.getName())
