@@ -86,6 +86,9 @@ final class ConnectionPool {
         if (!brokenConnection(e)) {
           throw e;
         }
+      } catch (RuntimeException e) {
+        closeQuietly(pooled);
+        throw e;
       }
     }
     return withNewConnection(key, opener, work);

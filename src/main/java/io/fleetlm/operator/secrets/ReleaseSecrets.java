@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The Secrets one release references, read at most once per reconcile (and the masker built from
@@ -63,14 +64,7 @@ public final class ReleaseSecrets {
    */
   public DatabaseUrl databaseUrl() {
     SecretKeyReference ref = spec().getDatabase().getUrlSecretRef();
-    try {
-      return DatabaseUrl.parse(value(ref, "urlSecretRef"));
-    } catch (InvalidDatabaseUrlException e) {
-      if (!reread(ref.getName())) {
-        throw e;
-      }
-      return DatabaseUrl.parse(value(ref, "urlSecretRef"));
-    }
+    return againIfStale(ref.getName(), () -> DatabaseUrl.parse(valueAsRead(ref, "urlSecretRef")));
   }
 
   /** What the migration needs before its Job can start: both Secrets, and a usable URL. */
@@ -139,15 +133,22 @@ public final class ReleaseSecrets {
   }
 
   private String value(SecretKeyReference ref, String field) {
+    return againIfStale(ref.getName(), () -> valueAsRead(ref, field));
+  }
+
+  /**
+   * What the copy of the Secret gives, or, when that copy makes it look unusable (a key missing, a
+   * URL that does not parse), what the Secret gives read afresh: it may have been fixed since. A
+   * Secret that is not there at all was read just now (absence is never cached).
+   */
+  private <T> T againIfStale(String name, Supplier<T> read) {
     try {
-      return valueAsRead(ref, field);
-    } catch (MissingSecretException e) {
-      // A Secret that is not there was read just now (absence is never cached); a key that is
-      // missing may have been added since the copy was read.
-      if (secret(ref.getName()).isEmpty() || !reread(ref.getName())) {
+      return read.get();
+    } catch (MissingSecretException | InvalidDatabaseUrlException e) {
+      if (secret(name).isEmpty() || !reread(name)) {
         throw e;
       }
-      return valueAsRead(ref, field);
+      return read.get();
     }
   }
 

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fleetlm.operator.it.Releases;
 import io.fleetlm.operator.kube.MigrationJobState;
 import io.fleetlm.operator.kube.ResourceNames;
 import java.util.Set;
@@ -30,13 +31,7 @@ final class FloorController implements AutoCloseable {
   FloorController(KubernetesClient client, String namespace) {
     this.client = client;
     this.informer =
-        client
-            .batch()
-            .v1()
-            .jobs()
-            .inNamespace(namespace)
-            .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION)
-            .inform(Seen.onEveryState(this::react));
+        Releases.migrationJobs(client, namespace).inform(Seen.onEveryState(this::react));
   }
 
   private void react(Job job) {

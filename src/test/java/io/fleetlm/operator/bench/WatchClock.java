@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.Phase;
 import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.it.Releases;
 import io.fleetlm.operator.kube.MigrationJobState;
 import io.fleetlm.operator.kube.ResourceNames;
 import java.util.List;
@@ -40,13 +41,7 @@ final class WatchClock implements AutoCloseable {
   WatchClock(KubernetesClient client, String namespace) {
     informers =
         List.of(
-            client
-                .batch()
-                .v1()
-                .jobs()
-                .inNamespace(namespace)
-                .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION)
-                .inform(Seen.onEveryState(this::job)),
+            Releases.migrationJobs(client, namespace).inform(Seen.onEveryState(this::job)),
             client
                 .apps()
                 .deployments()

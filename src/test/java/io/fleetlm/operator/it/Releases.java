@@ -5,7 +5,11 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobList;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.ScalableResource;
 import io.fleetlm.operator.api.DatabaseSpec;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseSpec;
@@ -126,6 +130,17 @@ public final class Releases {
         }
       }
     }
+  }
+
+  /** The migration Jobs of a namespace, to list or watch. */
+  public static FilterWatchListDeletable<Job, JobList, ScalableResource<Job>> migrationJobs(
+      KubernetesClient client, String namespace) {
+    return client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(namespace)
+        .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION);
   }
 
   public static FleetlmRelease get(KubernetesClient client, String namespace, String name) {

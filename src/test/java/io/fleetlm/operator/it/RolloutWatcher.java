@@ -80,12 +80,7 @@ public final class RolloutWatcher implements AutoCloseable {
             .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_APP)
             .watch(new Handler<Pod>("app pods", this::onAppPod, p -> {})));
     watches.add(
-        client
-            .batch()
-            .v1()
-            .jobs()
-            .inNamespace(namespace)
-            .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_MIGRATION)
+        Releases.migrationJobs(client, namespace)
             .watch(new Handler<Job>("migration jobs", this::onJob, j -> {})));
   }
 
