@@ -133,7 +133,7 @@ kubectl -n "$ns" apply -f examples/fleetlm-release-rollback.yaml
 pod="$(migration_pod ghcr.io/cpluss/fleetlm:0.5.0)"
 echo "  rollback pod $pod runs the verified 0.5.0 image (it ships the down migration) with:"
 echo "    $(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.spec.containers[0].args[1]}')"
-echo "  (Ecto's to: is inclusive: the first version above rollbackTo 20251019063736)"
+echo "  (Ecto's to: is inclusive: rollbackTo 20251019063736 + 1, so everything above it goes)"
 echo "  still serving while the schema goes back: $(kubectl -n "$ns" get deploy "$release" -o jsonpath='{.spec.template.spec.containers[0].image}')"
 echo "  playing the rollback container: reverting 20251021155555 in PostgreSQL"
 hack/postgres.sh psql -d fleetlm_demo <<'SQL'

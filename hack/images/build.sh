@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the images the real node runs, with no registry: a pause image from pause.c, a Debian
 # base (debootstrap from the apt mirror) with a JRE, the operator's image from the project's
-# Dockerfile (runtime stage, from target/quarkus-app), and the FleetLM-shaped stand-in images.
+# Dockerfile (runtime stage, from target/quarkus-app), and the FleetLM test double's images (a
+# Debian base with Erlang, Elixir and psql).
 # Bases are cached per machine, outside the repository, keyed by their inputs. Each image is
 # exported as a docker-archive; the last line printed is the folder holding the archives.
 # Usage: build.sh            (run `mvn package` first: the operator image needs target/quarkus-app)
@@ -11,7 +12,7 @@ root="$(cd "$here/../.." && pwd)"
 cache="${FLEETLM_IMAGES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fleetlm-operator/images}"
 suite=bookworm
 # Bump when rootfs() changes what it builds: the cached bases are keyed by it, not by this file.
-rootfs_recipe=1
+rootfs_recipe=2
 say() { echo "images: [$(date -u +%H:%M:%S)] $*" >&2; }
 die() { echo "images: $*" >&2; exit 1; }
 [[ $(id -u) == 0 ]] || die "needs root (debootstrap, buildah's storage)"
@@ -54,6 +55,8 @@ rootfs() { # rootfs <name> <packages...>; prints the tarball
     if [[ "$name" == fleetlm-base ]]; then
       chroot "$dir" groupadd --gid 1000 app
       chroot "$dir" useradd --uid 1000 --gid app --home-dir /app --no-create-home app
+      # FleetLM's image ends with chown -R app:app /app: only uid 1000 can write its WORKDIR.
+      mkdir -p "$dir/app" && chroot "$dir" chown app:app /app
     fi
     tar -C "$dir" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
     rm -rf "$dir"
@@ -99,7 +102,7 @@ echo "$pause_ref" >"$cache/archives/pause.ref"
 
 jre_rootfs="$(rootfs debian-jre17 openjdk-17-jre-headless ca-certificates)"
 jre="$(base_image debian-jre17 "$jre_rootfs")"
-fleetlm_rootfs="$(rootfs fleetlm-base postgresql-client busybox ca-certificates)"
+fleetlm_rootfs="$(rootfs fleetlm-base postgresql-client ca-certificates elixir)"
 fleetlm_base="$(base_image fleetlm-base "$fleetlm_rootfs")"
 
 say "operator image from the Dockerfile (runtime stage, target/quarkus-app)"
@@ -107,22 +110,14 @@ bah build -q --layers=false --target runtime --build-context "build=$root/target
   --build-arg "RUNTIME_IMAGE=$jre" -f "$root/Dockerfile" -t localhost/fleetlm/operator:dev "$root" >/dev/null
 export_archive localhost/fleetlm/operator:dev operator
 
-# The FleetLM stand-in, one tag per set of migrations: 1 (1001), 2 (+1002), broken (+1003, which
-# fails), slow (1001, 1002 and 1004, which takes 20 s).
-for tag in 1 2 broken slow; do
-  case "$tag" in
-    1) keep='1001_*' ;;
-    2) keep='100[12]_*' ;;
-    broken) keep='100[123]_*' ;;
-    slow) keep='100[124]_*' ;;
-  esac
+# The FleetLM test double (hack/images/fleetlm/README.md), one image per tag.
+for tag in 1 2 broken slow fastpaca; do
   context="$(mktemp -d)"
-  cp "$here/fleetlm/entrypoint.sh" "$here/fleetlm/fleetlm" "$context/"
-  mkdir "$context/migrations"
-  cp "$here"/fleetlm/migrations/$keep "$context/migrations/"
-  say "fleetlm stand-in :$tag"
-  bah build -q --layers=false --build-arg "BASE=$fleetlm_base" -f "$here/fleetlm/Containerfile" \
-    -t "localhost/fleetlm/app:$tag" "$context" >/dev/null
+  release="$("$here/fleetlm/context.sh" "$tag" "$context")"
+  say "fleetlm double :$tag"
+  bah build -q --layers=false --isolation chroot --build-arg "BASE=$fleetlm_base" \
+    --build-arg "RELEASE=$release" --build-arg "IMAGE=localhost/fleetlm/app:$tag" \
+    -f "$here/fleetlm/Containerfile" -t "localhost/fleetlm/app:$tag" "$context" >/dev/null
   rm -rf "$context"
   export_archive "localhost/fleetlm/app:$tag" "app-$tag"
 done

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 
 /** What the user wants running: a FleetLM image, its database, and how to migrate it. */
+@ValidationRule(
+    value = "!has(self.publicHost) || !has(self.env) || self.env.all(e, e.name != 'PHX_HOST')",
+    message = "PHX_HOST comes from spec.publicHost; do not set it in env too")
 public class FleetlmReleaseSpec {
 
   @Required
@@ -83,6 +86,21 @@ public class FleetlmReleaseSpec {
 
   @JsonPropertyDescription("Readiness and liveness probes. Default: TCP on the port.")
   private ProbeSpec probes;
+
+  @Size(max = 253)
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+  @JsonPropertyDescription(
+      "The host name browsers use to reach FleetLM, e.g. chat.example.com, set as PHX_HOST."
+          + " Phoenix accepts a browser's WebSocket only when its Origin's host is this one; unset,"
+          + " FleetLM's endpoint host is example.com and every browser WebSocket is refused (403),"
+          + " which status.warnings says.")
+  private String publicHost;
+
+  @JsonPropertyDescription(
+      "The app container's working directory, a volume: Raft's data lives in"
+          + " <path>/<node name>/, so it must be writable by the pod's user and outlive a"
+          + " container restart. Default: an emptyDir of 1Gi at /var/lib/fleetlm.")
+  private WorkingDirectorySpec workingDirectory;
 
   @JsonPropertyDescription(
       "User, group and fsGroup of the app and migration pods, always numeric so that kubelet"
@@ -214,6 +232,22 @@ public class FleetlmReleaseSpec {
 
   public void setProbes(ProbeSpec probes) {
     this.probes = probes;
+  }
+
+  public String getPublicHost() {
+    return publicHost;
+  }
+
+  public void setPublicHost(String publicHost) {
+    this.publicHost = publicHost;
+  }
+
+  public WorkingDirectorySpec getWorkingDirectory() {
+    return workingDirectory;
+  }
+
+  public void setWorkingDirectory(WorkingDirectorySpec workingDirectory) {
+    this.workingDirectory = workingDirectory;
   }
 
   public ClusterSpec getCluster() {

@@ -129,9 +129,9 @@ public class MigrationSpec {
   @JsonPropertyDescription(
       "Roll the database back so that it ends at this Ecto version (it stays applied; every"
           + " applied migration above it is reverted), then deploy spec.image. The operator runs"
-          + " Fleetlm.Release.rollback with the first applied version above it, because Ecto's"
-          + " to: is inclusive, using rollbackImage: an image that knows the migrations it"
-          + " reverts. Nothing above it applied: no Job runs. Ecto only.")
+          + " Fleetlm.Release.rollback with this version + 1, because Ecto's to: is inclusive,"
+          + " using rollbackImage: an image that knows the migrations it reverts. Nothing above"
+          + " it applied: no Job runs. Ecto only.")
   private String rollbackTo;
 
   @Pattern(ImageReference.PATTERN)

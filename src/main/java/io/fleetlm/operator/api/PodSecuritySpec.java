@@ -5,8 +5,9 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 
 /**
- * The numeric identity the app and migration pods run as. Everything else of their security context
- * is fixed to the "restricted" Pod Security Standard.
+ * The numeric identity the app and migration pods run as, and whether their root filesystem is
+ * read-only. Everything else of their security context is fixed to the "restricted" Pod Security
+ * Standard.
  */
 public class PodSecuritySpec {
 
@@ -38,6 +39,13 @@ public class PodSecuritySpec {
           + " be 0. Default 1000.")
   private Long fsGroup;
 
+  @JsonPropertyDescription(
+      "Mount the containers' root filesystem read-only (securityContext.readOnlyRootFilesystem)."
+          + " Default true: FleetLM writes only to its working directory (spec.workingDirectory, a"
+          + " volume) when it starts or evaluates an expression. Set false for an image that"
+          + " writes elsewhere.")
+  private Boolean readOnlyRootFilesystem;
+
   public Long getRunAsUser() {
     return runAsUser;
   }
@@ -60,5 +68,13 @@ public class PodSecuritySpec {
 
   public void setFsGroup(Long fsGroup) {
     this.fsGroup = fsGroup;
+  }
+
+  public Boolean getReadOnlyRootFilesystem() {
+    return readOnlyRootFilesystem;
+  }
+
+  public void setReadOnlyRootFilesystem(Boolean readOnlyRootFilesystem) {
+    this.readOnlyRootFilesystem = readOnlyRootFilesystem;
   }
 }

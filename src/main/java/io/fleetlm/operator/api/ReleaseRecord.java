@@ -36,7 +36,8 @@ public record ReleaseRecord(
         String rollbackTo,
     @JsonPropertyDescription(
             "For a rollback: the image its Job ran, the newer one that knows the migrations it"
-                + " reverted, and the first version it reverted (Ecto's inclusive to:).")
+                + " reverted, and the lowest version it would revert (Ecto's inclusive to:, the"
+                + " target + 1).")
         String rollbackJob) {
 
   /** A migration whose Job was just created (or found). */

@@ -20,8 +20,9 @@ import java.util.List;
  *   <li>status defaults to {observedGeneration: 0}: a release nobody has reconciled yet then reads
  *       as InProgress to kstatus (Flux, kpt), whose rule is observedGeneration != generation,
  *       instead of Current for want of a status;
- *   <li>resource quantities are validated as Kubernetes quantities at apply time (the same pattern
- *       Kubernetes' own CRD tooling emits), and bounded so their CEL rule stays cheap.
+ *   <li>quantities (resources, the working directory's size limit) are validated as Kubernetes
+ *       quantities at apply time (the same pattern Kubernetes' own CRD tooling emits), and bounded
+ *       so their CEL rule stays cheap.
  * </ul>
  */
 public class CrdPostProcessor implements CRDPostProcessor {
@@ -76,7 +77,12 @@ public class CrdPostProcessor implements CRDPostProcessor {
       JSONSchemaProps status = root.getProperties().get("status");
       status.setDescription(STATUS);
       status.setDefault(JsonNodeFactory.instance.objectNode().put("observedGeneration", 0));
-      JSONSchemaProps resources = root.getProperties().get("spec").getProperties().get("resources");
+      JSONSchemaProps spec = root.getProperties().get("spec");
+      JSONSchemaProps sizeLimit =
+          spec.getProperties().get("workingDirectory").getProperties().get("sizeLimit");
+      sizeLimit.setPattern(QUANTITY);
+      sizeLimit.setMaxLength(64L);
+      JSONSchemaProps resources = spec.getProperties().get("resources");
       for (String amounts : new String[] {"limits", "requests"}) {
         JSONSchemaProps map = resources.getProperties().get(amounts);
         map.setMaxProperties(16L);

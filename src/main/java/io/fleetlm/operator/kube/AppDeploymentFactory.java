@@ -3,6 +3,7 @@ package io.fleetlm.operator.kube;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
@@ -22,6 +23,9 @@ import java.util.Objects;
  * runs an image whose migrations were verified.
  */
 public final class AppDeploymentFactory {
+
+  /** Phoenix's endpoint host: browsers' WebSocket Origin must name it. */
+  public static final String PUBLIC_HOST = "PHX_HOST";
 
   private AppDeploymentFactory() {}
 
@@ -48,7 +52,9 @@ public final class AppDeploymentFactory {
             .withResources(spec.getResources())
             .withReadinessProbe(probe(spec.getProbes(), port))
             .withLivenessProbe(probe(spec.getProbes(), port))
-            .withSecurityContext(PodSpecParts.containerSecurityContext())
+            .withSecurityContext(PodSpecParts.containerSecurityContext(spec))
+            .withWorkingDir(AppWorkingDirectory.path(spec))
+            .withVolumeMounts(AppWorkingDirectory.mount(spec))
             .build();
     Deployment deployment =
         new DeploymentBuilder()
@@ -76,7 +82,10 @@ public final class AppDeploymentFactory {
             .withLabels(podLabels)
             .withAnnotations(PodSpecParts.podAnnotations(spec))
             .endMetadata()
-            .withSpec(PodSpecParts.podSpec(spec, container).build())
+            .withSpec(
+                PodSpecParts.podSpec(spec, container)
+                    .withVolumes(AppWorkingDirectory.volume(spec))
+                    .build())
             .endTemplate()
             .endSpec()
             .build();
@@ -90,9 +99,16 @@ public final class AppDeploymentFactory {
     return deployment;
   }
 
-  /** The shared variables, then the cluster's: MIGRATE_ON_BOOT stays the operator's. */
+  /**
+   * The shared variables, the public host, then the cluster's: MIGRATE_ON_BOOT stays the
+   * operator's.
+   */
   private static List<EnvVar> appEnvironment(FleetlmRelease release) {
     List<EnvVar> env = new ArrayList<>(PodSpecParts.environment(release.getSpec()));
+    String publicHost = release.getSpec().getPublicHost();
+    if (publicHost != null) {
+      env.add(new EnvVarBuilder().withName(PUBLIC_HOST).withValue(publicHost).build());
+    }
     env.addAll(ClusterWiring.environment(release));
     return env;
   }

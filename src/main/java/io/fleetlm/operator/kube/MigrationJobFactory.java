@@ -38,16 +38,16 @@ public final class MigrationJobFactory {
    * The Job that rolls the database back with FleetLM's release helper, run by an image that knows
    * the migrations it reverts.
    *
-   * @param firstReverted Ecto's to: is inclusive: the lowest applied version to revert, i.e. the
-   *     first one above the version the database should end at
+   * @param inclusiveBound Ecto's to: is inclusive: the lowest version to revert, one above the
+   *     version the database should end at
    */
   public static Job buildRollback(
-      FleetlmRelease release, String migrationId, String image, String firstReverted) {
-    return build(release, migrationId, image, null, rollbackArgs(firstReverted));
+      FleetlmRelease release, String migrationId, String image, String inclusiveBound) {
+    return build(release, migrationId, image, null, rollbackArgs(inclusiveBound));
   }
 
-  public static List<String> rollbackArgs(String firstReverted) {
-    return List.of("eval", "Fleetlm.Release.rollback(Fleetlm.Repo, " + firstReverted + ")");
+  public static List<String> rollbackArgs(String inclusiveBound) {
+    return List.of("eval", "Fleetlm.Release.rollback(Fleetlm.Repo, " + inclusiveBound + ")");
   }
 
   private static Job build(
@@ -73,7 +73,7 @@ public final class MigrationJobFactory {
             .withEnv(PodSpecParts.environment(spec))
             .withEnvFrom(spec.getEnvFrom())
             .withResources(spec.getResources())
-            .withSecurityContext(PodSpecParts.containerSecurityContext())
+            .withSecurityContext(PodSpecParts.containerSecurityContext(spec))
             // The log tail becomes the termination message when the migration fails.
             .withTerminationMessagePolicy("FallbackToLogsOnError")
             .build();

@@ -71,10 +71,13 @@ final class PodSpecParts {
     return new LinkedHashMap<>(Objects.requireNonNullElse(spec.getPodAnnotations(), Map.of()));
   }
 
-  /** Meets the "restricted" Pod Security Standard. */
-  static SecurityContext containerSecurityContext() {
+  /** Meets the "restricted" Pod Security Standard; read-only root filesystem unless told not. */
+  static SecurityContext containerSecurityContext(FleetlmReleaseSpec spec) {
+    PodSecuritySpec chosen = spec.getSecurityContext();
+    boolean readOnly = chosen == null || !Boolean.FALSE.equals(chosen.getReadOnlyRootFilesystem());
     return new SecurityContextBuilder()
         .withAllowPrivilegeEscalation(false)
+        .withReadOnlyRootFilesystem(readOnly)
         .withRunAsNonRoot(true)
         .withCapabilities(new Capabilities(null, List.of("ALL")))
         .withNewSeccompProfile()

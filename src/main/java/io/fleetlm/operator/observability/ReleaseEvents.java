@@ -61,6 +61,11 @@ public final class ReleaseEvents {
                   + " of a superseded spec: its pod never started its container, so nothing"
                   + " was interrupted"));
     }
+    for (String warning : Objects.requireNonNullElse(after.getWarnings(), List.<String>of())) {
+      if (!Objects.requireNonNullElse(old.getWarnings(), List.<String>of()).contains(warning)) {
+        events.add(ReleaseEvent.warning("SpecWarning", warning));
+      }
+    }
     boolean wasPaused = condition(old, ConditionType.PAUSED).isPresent();
     boolean isPaused = condition(after, ConditionType.PAUSED).isPresent();
     if (wasPaused != isPaused) {

@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  */
 public class ReleaseMetrics {
 
-  private static final Set<String> JOB_FAILURES = Set.of("MigrationJobFailed", "DeadlineExceeded");
+  private static final Set<String> JOB_FAILURES =
+      Set.of("MigrationJobFailed", "DeadlineExceeded", "UnsupportedImage");
   private static final Set<String> VERIFICATION_FAILURES =
       Stream.concat(
               MigrationVerifier.FAILURE_REASONS.stream(),

@@ -48,8 +48,7 @@ final class JobFailureMessages {
    */
   static Optional<String> lastWords(List<Pod> pods) {
     return lastTermination(pods, t -> t.getMessage() != null && !t.getMessage().isBlank())
-        .map(t -> t.getMessage().strip())
-        .map(m -> m.length() <= OUTPUT_LENGTH ? m : "…" + m.substring(m.length() - OUTPUT_LENGTH));
+        .map(t -> tail(t.getMessage().strip(), OUTPUT_LENGTH));
   }
 
   private static Optional<String> terminationMessage(List<Pod> pods) {
@@ -72,13 +71,29 @@ final class JobFailureMessages {
         .max(Comparator.comparing(t -> Objects.requireNonNullElse(t.getFinishedAt(), "")));
   }
 
+  /**
+   * "exit code 1 (Error): ..." with the container's words. An Elixir crash ("** (Postgrex.Error)
+   * ...") is said first, then the rest, because a log tail starts wherever the kubelet cut it.
+   */
   private static String format(ContainerStateTerminated terminated) {
     String message = Objects.requireNonNullElse(terminated.getMessage(), "").strip();
-    String text =
+    String exit =
         "exit code "
             + terminated.getExitCode()
-            + (terminated.getReason() == null ? "" : " (" + terminated.getReason() + ")")
-            + (message.isEmpty() ? "" : ": " + message);
-    return text.length() <= MAX_LENGTH ? text : "…" + text.substring(text.length() - MAX_LENGTH);
+            + (terminated.getReason() == null ? "" : " (" + terminated.getReason() + ")");
+    if (message.isEmpty()) {
+      return exit;
+    }
+    Optional<String> crash =
+        message.lines().map(String::strip).filter(l -> l.startsWith("** (")).findFirst();
+    if (crash.isEmpty() || message.equals(crash.get())) {
+      return exit + ": " + tail(message, MAX_LENGTH);
+    }
+    String lead = exit + ": " + crash.get();
+    return lead + "; output: " + tail(message, Math.max(MAX_LENGTH - lead.length(), OUTPUT_LENGTH));
+  }
+
+  private static String tail(String text, int length) {
+    return text.length() <= length ? text : "…" + text.substring(text.length() - length);
   }
 }

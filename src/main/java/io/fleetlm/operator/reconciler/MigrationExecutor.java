@@ -26,6 +26,7 @@ import io.fleetlm.operator.secrets.MissingSecretException;
 import io.fleetlm.operator.secrets.ReleaseSecrets;
 import io.fleetlm.operator.status.ConditionType;
 import io.fleetlm.operator.verification.ExpectedSchema;
+import io.fleetlm.operator.verification.ImageContract;
 import io.fleetlm.operator.verification.ImageMigrationReport;
 import io.fleetlm.operator.verification.MigrationVerifier;
 import io.fleetlm.operator.verification.VerificationResult;
@@ -268,9 +269,14 @@ final class MigrationExecutor {
         return result(
             new MigrationProgress(Stage.BLOCKED, "RollbackImageUnknown", message, null, message));
       }
+      if (history.lacksReleaseHelper(jobImage)) {
+        String message = ImageContract.noRollback(jobImage);
+        return result(
+            new MigrationProgress(Stage.BLOCKED, "UnsupportedImage", message, null, message));
+      }
       if (kube.createJob(
           MigrationJobFactory.buildRollback(
-              observation.release(), id, jobImage, plan.firstReverted()))) {
+              observation.release(), id, jobImage, plan.inclusiveBound()))) {
         LOG.infof(
             "%s: created rollback Job %s with %s: %s",
             observation.name(), jobName, jobImage, plan.describe());
@@ -291,7 +297,10 @@ final class MigrationExecutor {
                   + to),
           history
               .started(id, image(), observation.generation(), jobName, now)
-              .rollingBack(id, to, jobImage + " reverting down to " + plan.firstReverted()),
+              .rollingBack(
+                  id,
+                  to,
+                  jobImage + " reverting every version from " + plan.inclusiveBound() + " up"),
           verifiedId);
     }
 
@@ -360,21 +369,27 @@ final class MigrationExecutor {
       }
       boolean oomKilled =
           MigrationPods.stall(pods).filter(s -> "OOMKilled".equals(s.reason())).isPresent();
+      String podText =
+          JobFailureMessages.describe(job, jobReason, MigrationJobState.of(job).message(), pods);
+      ReleaseHistory known = remembered(job);
+      boolean rollingBack = known.find(id).map(ReleaseRecord::rollbackTo).isPresent();
+      Optional<String> unsupported = ImageContract.unsupported(podText, jobImage(job), rollingBack);
       String reason =
           "DeadlineExceeded".equals(jobReason)
               ? "DeadlineExceeded"
               : oomKilled
                   ? "OOMKilled"
-                  : pods.isEmpty() ? "MigrationPodDeleted" : "MigrationJobFailed";
-      String podText =
-          JobFailureMessages.describe(job, jobReason, MigrationJobState.of(job).message(), pods)
-              + (oomKilled
-                  ? ". The migration needs more memory: raise spec.resources.limits.memory"
-                  : "");
-      String detail = secrets.masker().mask(podText);
+                  : unsupported.isPresent()
+                      ? "UnsupportedImage"
+                      : pods.isEmpty() ? "MigrationPodDeleted" : "MigrationJobFailed";
+      String explained =
+          oomKilled
+              ? podText + ". The migration needs more memory: raise spec.resources.limits.memory"
+              : unsupported.map(u -> u + ". " + podText).orElse(podText);
+      String detail = secrets.masker().mask(explained);
       return StepResult.of(
           failure(Stage.MIGRATION_FAILED, reason, detail),
-          remembered(job)
+          known
               .mark(id, ReleaseOutcome.Failed, null, reason, detail, now)
               .withOutput(id, lastWords(pods)),
           verifiedId);
@@ -488,8 +503,11 @@ final class MigrationExecutor {
         return started;
       }
       // The rollback's identity includes rollbackTo, so the spec names what this Job does.
-      String jobImage = job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
-      return started.rollingBack(id, rollbackTo, jobImage + " (a Job found, not recorded)");
+      return started.rollingBack(id, rollbackTo, jobImage(job) + " (a Job found, not recorded)");
+    }
+
+    private static String jobImage(Job job) {
+      return job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
     }
 
     private MigrationProgress failure(Stage stage, String reason, String detail) {

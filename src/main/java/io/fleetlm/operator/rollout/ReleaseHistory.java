@@ -99,6 +99,19 @@ public final class ReleaseHistory {
     return new ReleaseHistory(next);
   }
 
+  /**
+   * Whether a migration of this image already showed that it has no Fleetlm.Release (reason
+   * UnsupportedImage): such an image cannot run a rollback either.
+   */
+  public boolean lacksReleaseHelper(String image) {
+    return records.stream()
+        .anyMatch(
+            r ->
+                r.rollbackTo() == null
+                    && "UnsupportedImage".equals(r.reason())
+                    && image.equals(r.image()));
+  }
+
   /** Newest first, at most {@link #MAX_RECORDS}; the records named in {@code keep} always stay. */
   public List<ReleaseRecord> records(Set<String> keep) {
     List<ReleaseRecord> bounded = new ArrayList<>();

@@ -8,8 +8,9 @@ import java.util.stream.Collectors;
 
 /**
  * What rolling an Ecto database back to a version means for the rows it holds: the versions above
- * the target are reverted, and since {@code Ecto.Migrator.run(repo, :down, to: v)} reverts {@code
- * v} too, the helper is called with the lowest of them, never with the target itself.
+ * the target are reverted. {@code Ecto.Migrator.run(repo, :down, to: v)} reverts {@code v} too, so
+ * the helper is called with the target + 1: every version above the target is at least that,
+ * including one applied after this plan was made.
  *
  * @param target the version the database should end at
  * @param targetApplied whether the target itself is applied (a rollback cannot bring it back)
@@ -40,9 +41,9 @@ public record RollbackPlan(String target, boolean targetApplied, List<String> re
     return targetApplied && !reverted.isEmpty();
   }
 
-  /** The argument for Fleetlm.Release.rollback: Ecto's inclusive to:. */
-  public String firstReverted() {
-    return reverted.get(0);
+  /** The argument for Fleetlm.Release.rollback: Ecto's inclusive to:, just above the target. */
+  public String inclusiveBound() {
+    return new BigInteger(target).add(BigInteger.ONE).toString();
   }
 
   public String describe() {

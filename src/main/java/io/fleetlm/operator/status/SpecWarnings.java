@@ -3,6 +3,7 @@ package io.fleetlm.operator.status;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseSpec;
+import io.fleetlm.operator.kube.AppDeploymentFactory;
 import io.fleetlm.operator.kube.ClusterWiring;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,15 @@ final class SpecWarnings {
             "spec.env sets MIGRATE_ON_BOOT; the operator sets it to \"false\" on every pod"
                 + " because it runs migrations itself, before the rollout");
       }
+    }
+    boolean hostInEnv =
+        Objects.requireNonNullElse(spec.getEnv(), List.<EnvVar>of()).stream()
+            .anyMatch(e -> AppDeploymentFactory.PUBLIC_HOST.equals(e.getName()));
+    if (spec.getPublicHost() == null && !hostInEnv) {
+      warnings.add(
+          "spec.publicHost is not set: FleetLM's endpoint host is then example.com, and Phoenix"
+              + " refuses every browser WebSocket whose Origin is another host (403). Set"
+              + " spec.publicHost to the host name browsers use");
     }
     warnings.addAll(ClusterWiring.warnings(release));
     return List.copyOf(warnings);

@@ -3,32 +3,38 @@ package io.fleetlm.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.PodSecuritySpec;
 import io.fleetlm.operator.it.Releases;
 import io.fleetlm.operator.it.TestCluster;
 import io.fleetlm.operator.it.TestDatabase;
 import io.fleetlm.operator.it.Tools;
 import io.fleetlm.operator.kube.ResourceNames;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -37,23 +43,32 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * On a real kubelet node (make e2e): the operator's own image, installed by the Helm chart into a
- * namespace enforcing "restricted", and releases of a FleetLM-shaped image whose migration
- * container really runs against PostgreSQL. Nothing here is played by the test.
+ * namespace enforcing "restricted", and releases of the FleetLM test double (hack/images/fleetlm:
+ * Elixir, Erlang distribution, FleetLM's Raft membership) whose containers really run against
+ * PostgreSQL. Nothing here is played by the test.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealNodeE2E {
 
-  private static final String TAINT = "fleetlm.io/real-node";
   private static final String OPERATOR_IMAGE = "localhost/fleetlm/operator";
   private static final String APP_1 = "localhost/fleetlm/app:1";
   private static final String APP_2 = "localhost/fleetlm/app:2";
   private static final String APP_BROKEN = "localhost/fleetlm/app:broken";
   private static final String APP_SLOW = "localhost/fleetlm/app:slow";
-  private static final Duration TIMEOUT = Duration.ofSeconds(180);
+  private static final String APP_FASTPACA = "localhost/fleetlm/app:fastpaca";
+  // The double's migrations carry FleetLM's own versions: image 1 ships the first two, image 2
+  // two more, broken adds one that fails, slow one that takes 20 s, fastpaca Fastpaca's first.
+  private static final String V1 = "20250930063818";
+  private static final String V2 = "20251001063431";
+  private static final String V3 = "20251005104320";
+  private static final String V4 = "20251019063736";
+  private static final String V_BROKEN = "20251021155555";
+  private static final String V_SLOW = "20251115090000";
+  private static final String V_FASTPACA = "20251030000100";
+  private static final Duration TIMEOUT = RealNode.TIMEOUT;
   private static final KubernetesClient client = TestCluster.client();
 
-  private static String nodeName;
-  private static String gateway;
+  private static RealNode node;
   private static String operatorNamespace;
   private static String apps;
   private static TestDatabase db;
@@ -61,25 +76,9 @@ class RealNodeE2E {
 
   @BeforeAll
   static void installTheOperatorFromItsImage() {
-    Node node =
-        client.nodes().list().getItems().stream()
-            .filter(
-                n ->
-                    n.getSpec().getTaints() != null
-                        && n.getSpec().getTaints().stream().anyMatch(t -> TAINT.equals(t.getKey())))
-            .findFirst()
-            .orElse(null);
-    Assumptions.assumeTrue(
-        node != null, "no real kubelet node in this cluster: run `make e2e` (needs root)");
-    nodeName = node.getMetadata().getName();
-    gateway =
-        node.getStatus().getAddresses().stream()
-            .filter(a -> "InternalIP".equals(a.getType()))
-            .findFirst()
-            .orElseThrow()
-            .getAddress();
+    node = RealNode.require(client);
     Releases.installCrd(client);
-    db = TestDatabase.forPods(gateway);
+    db = TestDatabase.forPods(node.gateway);
     database = db.createDatabase();
     Map<String, String> restricted = Map.of("pod-security.kubernetes.io/enforce", "restricted");
     operatorNamespace = TestCluster.createNamespace("fleetlm-system", restricted);
@@ -107,9 +106,9 @@ class RealNodeE2E {
             "--set",
             "watchNamespaces={" + apps + "}",
             "--set",
-            "nodeSelector.kubernetes\\.io/hostname=" + nodeName,
+            "nodeSelector.kubernetes\\.io/hostname=" + node.name,
             "--set",
-            "tolerations[0].key=" + TAINT,
+            "tolerations[0].key=" + RealNode.TAINT,
             "--set",
             "tolerations[0].operator=Exists",
             "--wait",
@@ -134,12 +133,12 @@ class RealNodeE2E {
   void theOperatorRunsNonRootOnAReadOnlyRootFilesystemElectsOneLeaderAndServesMetrics()
       throws Exception {
     List<Pod> pods = operatorPods();
-    assertThat(pods).hasSize(2).allMatch(RealNodeE2E::ready);
+    assertThat(pods).hasSize(2).allMatch(RealNode::ready);
     for (Pod pod : pods) {
       var container = pod.getSpec().getContainers().get(0);
       assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
       assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
-      assertThat(pod.getSpec().getNodeName()).isEqualTo(nodeName);
+      assertThat(pod.getSpec().getNodeName()).isEqualTo(node.name);
     }
     String holder =
         await()
@@ -172,46 +171,58 @@ class RealNodeE2E {
   @Test
   @Order(2)
   void aReleaseMigratesInARealContainerThenRollsOutPodsThatNeverMigrate() {
-    client.resource(onTheRealNode(Releases.release(apps, "chat", APP_1, "1001", 2))).create();
+    client.resource(node.place(Releases.release(apps, "chat", APP_1, V2, 2))).create();
 
     FleetlmRelease ready = awaitPhase("Ready");
     assertThat(ready.getStatus().getCurrentImage()).isEqualTo(APP_1);
     assertThat(ready.getStatus().getHistory().get(0).output())
         .as("the image's own Ecto.Migrator.migrations, summed up by the migration container")
-        .isEqualTo("fleetlm-migrations/v1 shipped=1 newest=1001 down=0 unknown=0");
+        .isEqualTo("fleetlm-migrations/v1 shipped=2 newest=" + V2 + " down=0 unknown=0");
 
     Pod migration = migrationPods().get(0);
-    ContainerStateTerminated exit = terminated(migration);
+    ContainerStateTerminated exit = RealNode.terminated(migration);
     assertThat(exit.getExitCode()).as("the migration container's own exit code").isZero();
     List<Pod> appPods = appPods();
-    assertThat(appPods).hasSize(2).allMatch(RealNodeE2E::ready);
+    assertThat(appPods).hasSize(2).allMatch(RealNode::ready);
     for (Pod pod : appPods) {
-      assertThat(pod.getSpec().getContainers().get(0).getEnv())
-          .contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));
+      var container = pod.getSpec().getContainers().get(0);
+      assertThat(container.getEnv()).contains(new EnvVar("MIGRATE_ON_BOOT", "false", null));
+      assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
       assertThat(client.pods().inNamespace(apps).withName(pod.getMetadata().getName()).getLog())
           .contains("Skipping database migrations because MIGRATE_ON_BOOT=false");
     }
-    assertThat(db.column(database, "SELECT version FROM schema_migrations"))
-        .containsExactly("1001");
-    assertThat(db.column(database, "SELECT DISTINCT pod FROM fleetlm_standin_runs"))
+    assertThat(db.column(database, "SELECT version FROM schema_migrations ORDER BY 1"))
+        .containsExactly(V1, V2);
+    StandinEvents events = new StandinEvents(db, database);
+    assertThat(events.of("migrated"))
         .as("pods that ran a migration: the migration Job's only")
-        .containsExactly(migration.getMetadata().getName());
+        .extracting(StandinEvents.Event::pod)
+        .containsOnly(migration.getMetadata().getName());
+    assertThat(events.await("booted", 2))
+        .as("the app pods' nodes booted in their working directory, a volume of the pod")
+        .allSatisfy(e -> assertThat(e.detail()).startsWith("no Raft state in /var/lib/fleetlm/"));
   }
 
+  /**
+   * Like FleetLM, the double writes no termination message when a migration fails: what the status
+   * says comes from the log tail the kubelet keeps (FallbackToLogsOnError), masked.
+   */
   @Test
   @Order(3)
-  void aFailingMigrationReportsTheRealExitCodeAndTheOldPodsKeepServing() {
-    upgradeTo(APP_BROKEN, "1003");
+  void aFailingMigrationReportsTheRealExitCodeAndLogTailAndTheOldPodsKeepServing() {
+    upgradeTo(APP_BROKEN, V_BROKEN);
 
     FleetlmRelease failed = awaitPhase("Failed");
     assertThat(failed.getStatus().getFailureMessage())
         .contains("exit code 1")
-        .contains("migration 1003 (up) failed")
-        .contains("already exists");
+        .contains("** (Postgrex.Error) ERROR 42701 (duplicate_column)")
+        .as("the log tail, which only the container's output holds")
+        .contains("== Running " + V_BROKEN)
+        .doesNotContain(db.password());
     assertThat(failed.getStatus().getCurrentImage()).isEqualTo(APP_1);
     assertThat(appPods())
         .hasSize(2)
-        .allMatch(RealNodeE2E::ready)
+        .allMatch(RealNode::ready)
         .allMatch(p -> APP_1.equals(p.getSpec().getContainers().get(0).getImage()));
   }
 
@@ -225,8 +236,8 @@ class RealNodeE2E {
             .withNamespace(apps)
             .endMetadata()
             .withNewSpec()
-            .withNodeSelector(Map.of("kubernetes.io/hostname", nodeName))
-            .withTolerations(toleration())
+            .withNodeSelector(node.nodeSelector())
+            .withTolerations(RealNode.toleration())
             .withNewSecurityContext()
             .withRunAsNonRoot(true)
             .withNewSeccompProfile()
@@ -285,7 +296,8 @@ class RealNodeE2E {
     System.out.printf(
         "measured: ImagePullFailed in the status %d ms after apply; Ready %d ms after the fix%n",
         (reported - applied) / 1_000_000, (System.nanoTime() - reported) / 1_000_000);
-    assertThat(db.column(stuckDb, "SELECT version FROM schema_migrations")).containsExactly("1001");
+    assertThat(db.column(stuckDb, "SELECT version FROM schema_migrations ORDER BY 1"))
+        .containsExactly(V1, V2);
   }
 
   @Test
@@ -338,7 +350,7 @@ class RealNodeE2E {
     editBack(
         r -> {
           r.getSpec().setImage(APP_2);
-          r.getSpec().getMigration().setExpectedVersion("1002");
+          r.getSpec().getMigration().setExpectedVersion(V4);
         });
     await()
         .atMost(TIMEOUT)
@@ -357,14 +369,15 @@ class RealNodeE2E {
     assertThat(Releases.condition(refused, "Ready").orElseThrow().getReason())
         .isEqualTo("UnknownMigrationsInDatabase");
     assertThat(refused.getStatus().getHistory().get(0).output())
-        .isEqualTo("fleetlm-migrations/v1 shipped=1 newest=1001 down=0 unknown=1,1002");
+        .isEqualTo(
+            "fleetlm-migrations/v1 shipped=2 newest=" + V2 + " down=0 unknown=2," + V3 + "," + V4);
     assertThat(refused.getStatus().getCurrentImage()).isEqualTo(APP_2);
 
     editBack(
         r -> {
           r.getSpec().setImage(APP_1);
-          r.getSpec().getMigration().setExpectedVersion("1001");
-          r.getSpec().getMigration().setRollbackTo("1001");
+          r.getSpec().getMigration().setExpectedVersion(V2);
+          r.getSpec().getMigration().setRollbackTo(V2);
         });
     FleetlmRelease back =
         await()
@@ -375,12 +388,21 @@ class RealNodeE2E {
 
     assertThat(Releases.condition(back, "MigrationsVerified").orElseThrow().getReason())
         .isEqualTo("RolledBack");
-    assertThat(db.column(backDb, "SELECT version FROM schema_migrations")).containsExactly("1001");
+    assertThat(db.column(backDb, "SELECT version FROM schema_migrations ORDER BY 1"))
+        .containsExactly(V1, V2);
     assertThat(
-            db.column(
-                backDb, "SELECT version || ' ' || direction FROM fleetlm_standin_runs ORDER BY at"))
+            new StandinEvents(db, backDb)
+                .all().stream()
+                    .filter(e -> e.event().equals("migrated") || e.event().equals("rolled_back"))
+                    .map(e -> e.event() + " " + e.detail()))
         .as("what the real containers did, in order")
-        .containsExactly("1001 up", "1002 up", "1002 down");
+        .containsExactly(
+            "migrated " + V1,
+            "migrated " + V2,
+            "migrated " + V3,
+            "migrated " + V4,
+            "rolled_back " + V4,
+            "rolled_back " + V3);
     Pod rollbackPod =
         migrationPods().stream()
             .filter(
@@ -388,7 +410,7 @@ class RealNodeE2E {
             .findFirst()
             .orElseThrow();
     assertThat(rollbackPod.getSpec().getContainers().get(0).getImage()).isEqualTo(APP_2);
-    assertThat(terminated(rollbackPod).getExitCode()).isZero();
+    assertThat(RealNode.terminated(rollbackPod).getExitCode()).isZero();
     assertThat(
             Releases.appPods(client, apps).stream()
                 .filter(
@@ -397,7 +419,16 @@ class RealNodeE2E {
                             .equals(p.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE))))
         .singleElement()
         .satisfies(p -> assertThat(p.getSpec().getContainers().get(0).getImage()).isEqualTo(APP_1))
-        .matches(RealNodeE2E::ready);
+        .matches(RealNode::ready);
+  }
+
+  private static EnvVar fromSecret(String key, String secret) {
+    return new EnvVarBuilder()
+        .withName(key)
+        .withNewValueFrom()
+        .withNewSecretKeyRef(key, secret, false)
+        .endValueFrom()
+        .build();
   }
 
   private static void editBack(Consumer<FleetlmRelease> change) {
@@ -406,8 +437,8 @@ class RealNodeE2E {
 
   /**
    * Kubernetes may run a Job's pod twice; the operator's database Lease does not stop that. What
-   * does is the migrator itself: like Ecto, the stand-in migrates under a table lock on
-   * schema_migrations and re-checks what is pending once it holds it.
+   * does is the migrator itself: like Ecto, the double migrates under a table lock on
+   * schema_migrations and reads what is pending once it holds it.
    */
   @Test
   @Order(8)
@@ -418,43 +449,18 @@ class RealNodeE2E {
     for (String name : names) {
       client
           .resource(
-              new PodBuilder()
-                  .withNewMetadata()
-                  .withName(name)
-                  .withNamespace(apps)
-                  .endMetadata()
-                  .withNewSpec()
-                  .withRestartPolicy("Never")
-                  .withNodeSelector(Map.of("kubernetes.io/hostname", nodeName))
-                  .withTolerations(toleration())
-                  .withNewSecurityContext()
-                  .withRunAsNonRoot(true)
-                  .withRunAsUser(1000L)
-                  .withRunAsGroup(1000L)
-                  .withNewSeccompProfile()
-                  .withType("RuntimeDefault")
-                  .endSeccompProfile()
-                  .endSecurityContext()
-                  .addNewContainer()
-                  .withName("migrate")
-                  .withImage(APP_2)
-                  .withNewSecurityContext()
-                  .withAllowPrivilegeEscalation(false)
-                  .withNewCapabilities()
-                  .withDrop("ALL")
-                  .endCapabilities()
-                  .endSecurityContext()
-                  .withImagePullPolicy("Never")
-                  .withArgs("eval", "Fleetlm.Release.migrate")
-                  .addNewEnv()
-                  .withName("DATABASE_URL")
-                  .withNewValueFrom()
-                  .withNewSecretKeyRef("DATABASE_URL", "twice-db", false)
-                  .endValueFrom()
-                  .endEnv()
-                  .endContainer()
-                  .endSpec()
-                  .build())
+              node.restrictedPod(
+                  apps,
+                  name,
+                  new ContainerBuilder()
+                      .withName("migrate")
+                      .withImage(APP_2)
+                      .withImagePullPolicy("Never")
+                      .withSecurityContext(RealNode.restrictedContainer())
+                      .withArgs("eval", "Fleetlm.Release.migrate")
+                      .withEnv(fromSecret("DATABASE_URL", "twice-db"))
+                      .addToEnv(fromSecret("SECRET_KEY_BASE", "twice-db"))
+                      .build()))
           .create();
     }
     List<Pod> ended =
@@ -467,7 +473,7 @@ class RealNodeE2E {
                         .toList(),
                 pods -> pods.stream().allMatch(p -> "Succeeded".equals(p.getStatus().getPhase())));
 
-    List<ContainerStateTerminated> exits = ended.stream().map(RealNodeE2E::terminated).toList();
+    List<ContainerStateTerminated> exits = ended.stream().map(RealNode::terminated).toList();
     System.out.printf(
         "measured: two migration containers ran %s-%s and %s-%s%n",
         exits.get(0).getStartedAt(),
@@ -475,68 +481,211 @@ class RealNodeE2E {
         exits.get(1).getStartedAt(),
         exits.get(1).getFinishedAt());
     assertThat(db.column(twiceDb, "SELECT version FROM schema_migrations ORDER BY version"))
-        .containsExactly("1001", "1002");
-    assertThat(
-            db.column(
-                twiceDb,
-                "SELECT version || ' ' || direction FROM fleetlm_standin_runs ORDER BY version"))
+        .containsExactly(V1, V2, V3, V4);
+    assertThat(new StandinEvents(db, twiceDb).of("migrated"))
         .as("each migration ran once, whichever pod got the lock first")
-        .containsExactly("1001 up", "1002 up");
+        .extracting(StandinEvents.Event::detail)
+        .containsExactlyInAnyOrder(V1, V2, V3, V4);
   }
 
   /**
-   * DNSPoll's view, on real pods: each pod looks the headless Service up through the cluster's DNS
-   * (CoreDNS on the real node) and reaches the other at the node name the operator gave it.
+   * Erlang distribution on real pods: each node looks the headless Service up through the cluster's
+   * DNS (CoreDNS on the real node), as libcluster's DNSPoll does, and connects to the other at the
+   * node name the operator gave it, with the cookie of the release's Secret.
    */
   @Test
   @Order(9)
-  void twoPodsFindEachOtherThroughTheHeadlessServiceByTheirNodeNames() {
-    client.resource(onItsOwnDatabase("ring", APP_1, 2).release()).create();
+  void twoPodsConnectThroughTheHeadlessServiceByTheirNodeNames() {
+    OwnDatabase own = onItsOwnDatabase("ring", APP_1, 2);
+    client.resource(own.release()).create();
 
     FleetlmRelease ready = Releases.awaitPhase(client, apps, "ring", "Ready", TIMEOUT);
     assertThat(ready.getStatus().getClusterMembers()).isEqualTo(2);
-    List<Pod> pods =
-        Releases.appPods(client, apps).stream()
-            .filter(
-                p -> "ring".equals(p.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE)))
-            .toList();
+    List<Pod> pods = appPodsOf("ring");
     assertThat(pods).hasSize(2);
+    String cookie =
+        new String(
+            Base64.getDecoder()
+                .decode(
+                    client
+                        .secrets()
+                        .inNamespace(apps)
+                        .withName("ring-cookie")
+                        .get()
+                        .getData()
+                        .get("RELEASE_COOKIE")));
     for (Pod pod : pods) {
       Pod other = pods.stream().filter(p -> p != pod).findFirst().orElseThrow();
-      String self = "fleetlm@" + pod.getStatus().getPodIP();
+      String name = pod.getMetadata().getName();
       String peer = "fleetlm@" + other.getStatus().getPodIP();
-      String log =
+      Tools.Result connected =
           await()
               .atMost(TIMEOUT)
               .until(
-                  () ->
-                      client
-                          .pods()
-                          .inNamespace(apps)
-                          .withName(pod.getMetadata().getName())
-                          .getLog(),
-                  l -> l.contains("cluster: " + self + " reaches " + peer));
-      assertThat(log)
-          .as("the downward API gave the node its own IP, and the cookie is set but not shown")
-          .contains("cluster: node " + self + " (distribution name, cookie set)")
-          .doesNotContain(
-              new String(
-                  Base64.getDecoder()
-                      .decode(
-                          client
-                              .secrets()
-                              .inNamespace(apps)
-                              .withName("ring-cookie")
-                              .get()
-                              .getData()
-                              .get("RELEASE_COOKIE"))));
+                  () -> RealNode.rpc(apps, name, "IO.puts(inspect({node(), Node.list()}))"),
+                  r -> r.output().contains(peer));
+      assertThat(connected.output())
+          .as("the downward API gave the node its own IP")
+          .contains("fleetlm@" + pod.getStatus().getPodIP());
+      assertThat(client.pods().inNamespace(apps).withName(name).getLog())
+          .as("the cookie is set, never shown")
+          .doesNotContain(cookie);
     }
+    System.out.printf(
+        "measured: two pods created at once founded %d Raft cluster(s): %s%n",
+        new StandinEvents(db, own.database()).of("bootstrap").size(),
+        new StandinEvents(db, own.database()).of("bootstrap"));
+  }
+
+  /**
+   * OpenShift's restricted-v2 style: a uid the image does not know and a read-only root filesystem.
+   * FleetLM's node needs a writable working directory for Raft (FleetlmDoubleE2E shows it failing
+   * without one); the operator gives it a volume, which also outlives a restart of the container.
+   */
+  @Test
+  @Order(10)
+  void anArbitraryUidOnAReadOnlyRootFilesystemBootsAndARestartKeepsTheRaftState() {
+    OwnDatabase own = onItsOwnDatabase("anyuid", APP_1, 1);
+    PodSecuritySpec arbitrary = new PodSecuritySpec();
+    arbitrary.setRunAsUser(1000680000L);
+    arbitrary.setRunAsGroup(1000680000L);
+    arbitrary.setFsGroup(1000680000L);
+    own.release().getSpec().setSecurityContext(arbitrary);
+    client.resource(own.release()).create();
+    Releases.awaitPhase(client, apps, "anyuid", "Ready", TIMEOUT);
+    Pod pod = appPodsOf("anyuid").get(0);
+    String name = pod.getMetadata().getName();
+    StandinEvents events = new StandinEvents(db, own.database());
+    assertThat(events.await("booted", 1))
+        .singleElement()
+        .satisfies(e -> assertThat(e.detail()).startsWith("no Raft state in /var/lib/fleetlm/"));
+
+    // SIGTERM to the node, PID 1 of the container: the BEAM stops, the kubelet restarts it.
+    RealNode.exec(apps, name, "bash", "-c", "kill 1");
+
+    List<StandinEvents.Event> booted = events.await("booted", 2);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                client
+                    .pods()
+                    .inNamespace(apps)
+                    .withName(name)
+                    .get()
+                    .getStatus()
+                    .getContainerStatuses()
+                    .get(0)
+                    .getRestartCount(),
+            restarts -> restarts == 1);
+    assertThat(booted.get(1).pod()).isEqualTo(name);
+    assertThat(booted.get(1).detail())
+        .as("the same node, with the groups it had")
+        .startsWith("recovered 16 groups from /var/lib/fleetlm/"); // the double's 16 groups
+    Releases.awaitPhase(client, apps, "anyuid", "Ready", TIMEOUT);
+  }
+
+  /**
+   * Phoenix's check_origin: a browser's WebSocket is accepted only from the endpoint's host,
+   * PHX_HOST. The fixture's releases set spec.publicHost; a release without it is warned.
+   */
+  @Test
+  @Order(11)
+  void browsersReachThePublicHostAndAReleaseWithoutOneIsWarned() throws IOException {
+    Pod chat = appPods().get(0);
+    assertThat(webSocket(chat, "https://chat.example.com")).startsWith("HTTP/1.1 101");
+    assertThat(webSocket(chat, "https://elsewhere.example.org")).startsWith("HTTP/1.1 403");
+
+    OwnDatabase own = onItsOwnDatabase("nohost", APP_1, 1);
+    own.release().getSpec().setPublicHost(null);
+    client.resource(own.release()).create();
+    FleetlmRelease ready = Releases.awaitPhase(client, apps, "nohost", "Ready", TIMEOUT);
+    assertThat(ready.getStatus().getWarnings())
+        .anySatisfy(w -> assertThat(w).contains("spec.publicHost is not set"));
+    assertThat(
+            client.v1().events().inNamespace(apps).list().getItems().stream()
+                .filter(e -> "nohost".equals(e.getInvolvedObject().getName()))
+                .filter(e -> "SpecWarning".equals(e.getReason())))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+    assertThat(webSocket(appPodsOf("nohost").get(0), "https://chat.example.com"))
+        .as("FleetLM's endpoint host is example.com: the browser is refused")
+        .startsWith("HTTP/1.1 403");
+  }
+
+  /**
+   * An image from after FleetLM's rename: no Fleetlm.Release. The operator says so within one
+   * reconcile of the Job's end, the user follows the message, and a rollback with that image is
+   * refused before any Job.
+   */
+  @Test
+  @Order(12)
+  void aFastpacaImageIsUnsupportedUntilItsOwnCommandIsSetAndItsRollbackIsRefused() {
+    OwnDatabase own = onItsOwnDatabase("renamed", APP_1, 1);
+    client.resource(own.release()).create();
+    Releases.awaitPhase(client, apps, "renamed", "Ready", TIMEOUT);
+    Releases.edit(
+        client,
+        apps,
+        "renamed",
+        r -> {
+          r.getSpec().setImage(APP_FASTPACA);
+          r.getSpec().getMigration().setExpectedVersion(null);
+        });
+
+    FleetlmRelease unsupported = awaitStalled("renamed", "UnsupportedImage");
+    Instant seen = Instant.now();
+    Pod failedPod =
+        migrationPods().stream()
+            .filter(p -> APP_FASTPACA.equals(p.getSpec().getContainers().get(0).getImage()))
+            .findFirst()
+            .orElseThrow();
+    Instant ended = Instant.parse(RealNode.terminated(failedPod).getFinishedAt());
+    System.out.printf(
+        "measured: UnsupportedImage in the status within %d ms of the container's end (1 s"
+            + " resolution)%n",
+        Duration.between(ended, seen).toMillis());
+    assertThat(Releases.condition(unsupported, "Ready").orElseThrow().getMessage())
+        .contains("has no Fleetlm.Release")
+        .contains("Fastpaca.ReleaseTasks.migrate()")
+        .contains("FASTPACA_ARCHIVER_ENABLED=true")
+        .contains("(module Fleetlm.Release is not available)");
+
+    Releases.edit(
+        client,
+        apps,
+        "renamed",
+        r -> {
+          r.getSpec().getMigration().setArgs(List.of("eval", "Fastpaca.ReleaseTasks.migrate()"));
+          r.getSpec().getMigration().setExpectedVersion(V_FASTPACA);
+          r.getSpec().setEnv(List.of(new EnvVar("FASTPACA_ARCHIVER_ENABLED", "true", null)));
+        });
+    Releases.awaitPhase(client, apps, "renamed", "Ready", TIMEOUT);
+    assertThat(db.column(own.database(), "SELECT version FROM schema_migrations ORDER BY 1"))
+        .containsExactly(V1, V2, V_FASTPACA);
+
+    int jobs = Releases.migrationJobs(client, apps).list().getItems().size();
+    Releases.edit(
+        client,
+        apps,
+        "renamed",
+        r -> {
+          r.getSpec().setImage(APP_1);
+          r.getSpec().getMigration().setArgs(null);
+          r.getSpec().getMigration().setExpectedVersion(V2);
+          r.getSpec().getMigration().setRollbackTo(V2);
+        });
+    FleetlmRelease refused = awaitStalled("renamed", "UnsupportedImage");
+    assertThat(Releases.condition(refused, "Ready").orElseThrow().getMessage())
+        .contains(APP_FASTPACA + " has no Fleetlm.Release.rollback/2");
+    assertThat(Releases.migrationJobs(client, apps).list().getItems()).hasSize(jobs);
+    assertThat(refused.getStatus().getCurrentImage()).isEqualTo(APP_FASTPACA);
   }
 
   @Test
-  @Order(10)
+  @Order(20)
   void upgradingTheOperatorMidMigrationAndUninstallingItLoseNothing() {
-    upgradeTo(APP_SLOW, "1004");
+    upgradeTo(APP_SLOW, V_SLOW);
     await()
         .atMost(TIMEOUT)
         .until(
@@ -577,7 +726,7 @@ class RealNodeE2E {
         .as("one migration for the release, across the operator's upgrade")
         .isEqualTo(1);
     assertThat(db.column(database, "SELECT version FROM schema_migrations ORDER BY version"))
-        .containsExactly("1001", "1002", "1004");
+        .containsExactly(V1, V2, V3, V4, V_SLOW);
 
     Tools.Result uninstall =
         Tools.run(
@@ -603,7 +752,7 @@ class RealNodeE2E {
     assertThat(appPods())
         .as("FleetLM keeps serving without its operator")
         .hasSize(2)
-        .allMatch(RealNodeE2E::ready)
+        .allMatch(RealNode::ready)
         .allMatch(p -> APP_SLOW.equals(p.getSpec().getContainers().get(0).getImage()));
   }
 
@@ -642,23 +791,10 @@ class RealNodeE2E {
     String database = db.createDatabase();
     String secret = name + "-db";
     Releases.createDatabaseSecretNamed(client, apps, secret, db.ectoUrlForPods(database));
-    FleetlmRelease release = onTheRealNode(Releases.release(apps, name, image, "1001", replicas));
+    FleetlmRelease release = node.place(Releases.release(apps, name, image, V2, replicas));
     release.getSpec().getDatabase().getUrlSecretRef().setName(secret);
     release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName(secret);
     return new OwnDatabase(release, database);
-  }
-
-  private static FleetlmRelease onTheRealNode(FleetlmRelease release) {
-    release.getSpec().setNodeSelector(Map.of("kubernetes.io/hostname", nodeName));
-    release.getSpec().setTolerations(List.of(toleration()));
-    return release;
-  }
-
-  private static Toleration toleration() {
-    Toleration toleration = new Toleration();
-    toleration.setKey(TAINT);
-    toleration.setOperator("Exists");
-    return toleration;
   }
 
   private static FleetlmRelease awaitPhase(String phase) {
@@ -690,15 +826,31 @@ class RealNodeE2E {
         .getItems();
   }
 
-  private static ContainerStateTerminated terminated(Pod pod) {
-    return pod.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+  private static List<Pod> appPodsOf(String release) {
+    return Releases.appPods(client, apps).stream()
+        .filter(p -> release.equals(p.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE)))
+        .toList();
   }
 
-  private static boolean ready(Pod pod) {
-    return pod.getStatus() != null
-        && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  /** A browser's WebSocket upgrade to a pod, with its Origin: the status line of the answer. */
+  private static String webSocket(Pod pod, String origin) throws IOException {
+    try (Socket socket = new Socket(pod.getStatus().getPodIP(), 4000)) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /socket/websocket HTTP/1.1\r\nHost: "
+                      + pod.getStatus().getPodIP()
+                      + "\r\nOrigin: "
+                      + origin
+                      + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      + "Sec-WebSocket-Version: 13\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+          .readLine();
+    }
   }
 
   private static Map<String, String> kubeconfig() {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.MigrationTool;
 import io.fleetlm.operator.api.PodSecuritySpec;
+import io.fleetlm.operator.api.WorkingDirectorySpec;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -279,6 +280,44 @@ class CrdValidationIT {
     fine.getSpec().getMigration().setRollbackImage("ghcr.io/acme/fleetlm:2.0.0");
     assertThat(client.resource(fine).dryRun().create().getSpec().getMigration().getRollbackTo())
         .isEqualTo("20251021155555");
+  }
+
+  @Test
+  void thePublicHostIsAHostNameAndPhxHostIsNotAlsoInEnv() {
+    assertRejected(r -> r.getSpec().setPublicHost("https://chat.example.com"), "publicHost");
+    assertRejected(r -> r.getSpec().setPublicHost("Chat.Example.com"), "publicHost");
+    assertRejected(
+        r -> r.getSpec().setEnv(List.of(new EnvVar("PHX_HOST", "chat.example.com", null))),
+        "PHX_HOST comes from spec.publicHost");
+    FleetlmRelease fine = valid("public-host");
+    fine.getSpec().setPublicHost("chat.eu-1.example.com");
+    assertThat(client.resource(fine).dryRun().create().getSpec().getPublicHost())
+        .isEqualTo("chat.eu-1.example.com");
+  }
+
+  @Test
+  void theWorkingDirectoryIsAnAbsolutePathThatHidesNothingOfTheImage() {
+    for (String path : List.of("/app", "/app/fleetlm/data", "/", "/proc/raft", "/data/../app")) {
+      assertRejected(r -> r.getSpec().setWorkingDirectory(workdir(path, null)), "mounted over");
+    }
+    assertRejected(
+        r -> r.getSpec().setWorkingDirectory(workdir("data", null)), "workingDirectory.path");
+    assertRejected(
+        r -> r.getSpec().setWorkingDirectory(workdir("/data", "lots")),
+        "workingDirectory.sizeLimit");
+    FleetlmRelease fine = valid("workdir");
+    fine.getSpec().setWorkingDirectory(workdir("/var/lib/raft", "2Gi"));
+    assertThat(client.resource(fine).dryRun().create().getSpec().getWorkingDirectory().getPath())
+        .isEqualTo("/var/lib/raft");
+  }
+
+  private static WorkingDirectorySpec workdir(String path, String sizeLimit) {
+    WorkingDirectorySpec workdir = new WorkingDirectorySpec();
+    workdir.setPath(path);
+    if (sizeLimit != null) {
+      workdir.setSizeLimit(new io.fabric8.kubernetes.api.model.Quantity(sizeLimit));
+    }
+    return workdir;
   }
 
   private static io.fabric8.kubernetes.api.model.ResourceRequirements resources(

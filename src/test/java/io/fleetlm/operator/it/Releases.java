@@ -93,6 +93,7 @@ public final class Releases {
     FleetlmReleaseSpec spec = new FleetlmReleaseSpec();
     spec.setImage(image);
     spec.setReplicas(replicas);
+    spec.setPublicHost("chat.example.com");
     DatabaseSpec database = new DatabaseSpec();
     database.setUrlSecretRef(new SecretKeyReference(SECRET, "DATABASE_URL"));
     database.setSecretKeyBaseSecretRef(new SecretKeyReference(SECRET, "SECRET_KEY_BASE"));

@@ -56,7 +56,7 @@ class RollbackIT {
 
     Pod rollback = bed.container.awaitRunningPod(V2);
     assertThat(rollback.getSpec().getContainers().get(0).getArgs())
-        .as("Ecto's to: is inclusive: the first version above the target")
+        .as("Ecto's to: is inclusive: the target + 1")
         .containsExactly("eval", "Fleetlm.Release.rollback(Fleetlm.Repo, 1002)");
     assertThat(condition(bed.release(NAME), "Ready").orElseThrow().getReason())
         .isEqualTo("RollbackRunning");
@@ -77,7 +77,7 @@ class RollbackIT {
         .isEqualTo("RolledBack");
     ReleaseRecord record = ready.getStatus().getHistory().get(0);
     assertThat(record.rollbackTo()).isEqualTo("1001");
-    assertThat(record.rollbackJob()).isEqualTo(V2 + " reverting down to 1002");
+    assertThat(record.rollbackJob()).isEqualTo(V2 + " reverting every version from 1002 up");
     assertThat(record.schemaVersion()).isEqualTo("1001");
     await().atMost(ReleaseTestBed.TIMEOUT).until(() -> bed.eventReasons().contains("RolledBack"));
     assertThat(bed.describe(NAME)).contains("RolledBack").contains("ends at 1001");

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.ProbeSpec;
+import io.fleetlm.operator.api.WorkingDirectorySpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +45,41 @@ class AppDeploymentFactoryTest {
     release.getSpec().setProbes(probes);
     Container http = container(AppDeploymentFactory.build(release, "fleetlm:2", "id"));
     assertThat(http.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/ready");
+  }
+
+  @Test
+  void theAppWorksInAVolumeOfItsOwnAnEmptyDirOfOneGibibyteByDefault() {
+    Deployment deployment = AppDeploymentFactory.build(release, "fleetlm:2", "id");
+    Container app = container(deployment);
+    assertThat(app.getWorkingDir()).isEqualTo("/var/lib/fleetlm");
+    assertThat(app.getVolumeMounts())
+        .singleElement()
+        .satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/var/lib/fleetlm"));
+    Volume volume = deployment.getSpec().getTemplate().getSpec().getVolumes().get(0);
+    assertThat(volume.getName()).isEqualTo(app.getVolumeMounts().get(0).getName());
+    assertThat(volume.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("1Gi"));
+  }
+
+  @Test
+  void aClaimReplacesTheEmptyDirAndAPathMovesTheWorkingDirectory() {
+    WorkingDirectorySpec workdir = new WorkingDirectorySpec();
+    workdir.setPath("/data");
+    workdir.setClaimName("fleetlm-raft");
+    release.getSpec().setWorkingDirectory(workdir);
+    Deployment deployment = AppDeploymentFactory.build(release, "fleetlm:2", "id");
+    assertThat(container(deployment).getWorkingDir()).isEqualTo("/data");
+    Volume volume = deployment.getSpec().getTemplate().getSpec().getVolumes().get(0);
+    assertThat(volume.getEmptyDir()).isNull();
+    assertThat(volume.getPersistentVolumeClaim().getClaimName()).isEqualTo("fleetlm-raft");
+  }
+
+  @Test
+  void thePublicHostBecomesPhxHost() {
+    assertThat(container(AppDeploymentFactory.build(release, "fleetlm:2", "id")).getEnv())
+        .contains(new EnvVar("PHX_HOST", "chat.example.com", null));
+    release.getSpec().setPublicHost(null);
+    assertThat(container(AppDeploymentFactory.build(release, "fleetlm:2", "id")).getEnv())
+        .noneMatch(e -> e.getName().equals("PHX_HOST"));
   }
 
   @Test

@@ -91,6 +91,21 @@ class PodSecurityTest {
     }
   }
 
+  @Test
+  void rootFilesystemsAreReadOnlyUnlessTheSpecSaysOtherwise() {
+    for (PodSpec pod : templates().values()) {
+      assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem())
+          .isTrue();
+    }
+    PodSecuritySpec writable = new PodSecuritySpec();
+    writable.setReadOnlyRootFilesystem(false);
+    release.getSpec().setSecurityContext(writable);
+    for (PodSpec pod : templates().values()) {
+      assertThat(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem())
+          .isFalse();
+    }
+  }
+
   private Map<String, PodSpec> templates() {
     return Map.of(
         "Job",

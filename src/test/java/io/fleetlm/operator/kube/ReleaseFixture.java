@@ -20,6 +20,7 @@ public final class ReleaseFixture {
     FleetlmReleaseSpec spec = new FleetlmReleaseSpec();
     spec.setImage(image);
     spec.setReplicas(3);
+    spec.setPublicHost("chat.example.com");
     DatabaseSpec database = new DatabaseSpec();
     database.setUrlSecretRef(new SecretKeyReference("db", "DATABASE_URL"));
     database.setSecretKeyBaseSecretRef(new SecretKeyReference("db", "SECRET_KEY_BASE"));

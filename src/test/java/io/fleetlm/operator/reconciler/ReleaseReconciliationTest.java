@@ -52,6 +52,13 @@ class ReleaseReconciliationTest {
   private static final String KEY_BASE = "kb-b7e1c0ffee0123456789";
   private static final String V1 = "fleetlm:1";
   private static final String V2 = "fleetlm:2";
+  private static final String FASTPACA = "fastpaca:1";
+
+  /** What Elixir says when an image after FleetLM's rename evaluates the default migration. */
+  private static final String FASTPACA_ERROR =
+      "** (UndefinedFunctionError) function Fleetlm.Release.migrate/0 is undefined (module"
+          + " Fleetlm.Release is not available)\n    Fleetlm.Release.migrate()\n"
+          + "    (stdlib 4.2) erl_eval.erl:744: :erl_eval.do_apply/7";
 
   private final FakeSchemaHistoryReader database = new FakeSchemaHistoryReader();
   private FakeKubernetesPort kube;
@@ -216,6 +223,78 @@ class ReleaseReconciliationTest {
     kube.calls.clear();
     reconcile();
     assertThat(kube.calls).as("a failed release starts nothing again").isEmpty();
+  }
+
+  @Test
+  void anImageWithoutFleetlmsReleaseHelperIsUnsupportedAndTheMessageSaysWhatToSet() {
+    reconcile();
+    kube.finishJob(jobName(), false, FASTPACA_ERROR, 1);
+
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition("Ready").getReason()).isEqualTo("UnsupportedImage");
+    assertThat(condition("Stalled").getStatus()).isEqualTo("True");
+    assertThat(condition("Ready").getMessage())
+        .contains("has no Fleetlm.Release")
+        .contains("spec.migration.args")
+        .contains("Fastpaca.ReleaseTasks.migrate()")
+        .as("the evidence, the container's own words")
+        .contains("(module Fleetlm.Release is not available)");
+    assertThat(lastEvent("UnsupportedImage").warning()).isTrue();
+  }
+
+  @Test
+  void aRollbackWithAnImageKnownToLackTheHelperIsRefusedWithoutAJob() {
+    installReady();
+    edit(r -> r.getSpec().setImage(FASTPACA));
+    reconcile();
+    kube.finishJob(jobName(), false, FASTPACA_ERROR, 1);
+    reconcile();
+    // What the message says to do: the image's own migration command, and a new run.
+    edit(
+        r -> {
+          r.getSpec().getMigration().setArgs(List.of("eval", "Fastpaca.ReleaseTasks.migrate()"));
+          r.getSpec().getMigration().setExpectedVersion("1002");
+        });
+    migrateAndRollOut("1000", "1001", "1002");
+    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(FASTPACA);
+
+    edit(
+        r -> {
+          r.getSpec().setImage(V1);
+          r.getSpec().getMigration().setArgs(null);
+          r.getSpec().getMigration().setExpectedVersion("1001");
+          r.getSpec().getMigration().setRollbackTo("1001");
+        });
+    kube.calls.clear();
+    reconcile();
+
+    assertThat(kube.calls).noneMatch(c -> c.startsWith("createJob"));
+    assertThat(condition("Ready").getReason()).isEqualTo("UnsupportedImage");
+    assertThat(condition("Ready").getMessage())
+        .contains(FASTPACA + " has no Fleetlm.Release.rollback/2")
+        .contains("spec.migration.rollbackImage");
+    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(FASTPACA);
+  }
+
+  @Test
+  void aReleaseWithoutAPublicHostSaysSoInItsWarningsAndInOneWarningEvent() {
+    edit(r -> r.getSpec().setPublicHost(null));
+    reconcile();
+    reconcile();
+
+    assertThat(status().getWarnings())
+        .singleElement()
+        .asString()
+        .contains("spec.publicHost is not set")
+        .contains("403");
+    assertThat(kube.events).filteredOn(e -> e.reason().equals("SpecWarning")).hasSize(1);
+    assertThat(lastEvent("SpecWarning").warning()).isTrue();
+
+    edit(r -> r.getSpec().setPublicHost("chat.example.com"));
+    reconcile();
+    assertThat(status().getWarnings()).isEmpty();
   }
 
   @Test
@@ -572,7 +651,7 @@ class ReleaseReconciliationTest {
   }
 
   @Test
-  void aRollbackRunsWithTheNewerImageRevertsFromTheFirstVersionAboveAndOnlyThenDeploysTheOlder() {
+  void aRollbackRunsWithTheNewerImageRevertsEverythingAboveTheTargetThenDeploysTheOlder() {
     upgradeToV2Ready();
 
     edit(
@@ -587,7 +666,7 @@ class ReleaseReconciliationTest {
     var container = rollback.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getImage()).as("the image that knows 1002").isEqualTo(V2);
     assertThat(container.getArgs())
-        .as("Ecto's to: is inclusive: the first version above the target")
+        .as("Ecto's to: is inclusive: the target + 1")
         .containsExactly("eval", "Fleetlm.Release.rollback(Fleetlm.Repo, 1002)");
     assertThat(condition("Ready").getReason()).isEqualTo("RollbackRunning");
     assertThat(RolloutState.imageOf(kube.deployments.get("chat")))
@@ -603,7 +682,7 @@ class ReleaseReconciliationTest {
     assertThat(lastEvent("RolledBack").message()).contains("ends at 1001");
     var record = status().getHistory().get(0);
     assertThat(record.rollbackTo()).isEqualTo("1001");
-    assertThat(record.rollbackJob()).isEqualTo(V2 + " reverting down to 1002");
+    assertThat(record.rollbackJob()).isEqualTo(V2 + " reverting every version from 1002 up");
     assertThat(record.outcome()).isEqualTo(ReleaseOutcome.Verified);
     kube.rollOut("chat");
     reconcile();
@@ -887,24 +966,24 @@ class ReleaseReconciliationTest {
           r.getSpec().setImage(V2);
           r.getSpec().getMigration().setExpectedVersion("1002");
         });
-    reconcile();
-    kube.finishJob(jobName(), true, null, 0);
-    database.applied("1000", "1001", "1002");
-    reconcile();
-    kube.rollOut("chat");
-    reconcile();
+    migrateAndRollOut("1000", "1001", "1002");
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
     assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
   }
 
   private void installReady() {
+    migrateAndRollOut("1000", "1001");
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+  }
+
+  /** The spec's migration Job succeeds with these versions applied; the Deployment rolls out. */
+  private void migrateAndRollOut(String... applied) {
     reconcile();
     kube.finishJob(jobName(), true, null, 0);
-    database.applied("1000", "1001");
+    database.applied(applied);
     reconcile();
     kube.rollOut("chat");
     reconcile();
-    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
   }
 
   private ReleaseReconciliation.Outcome reconcile() {

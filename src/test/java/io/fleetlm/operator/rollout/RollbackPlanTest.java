@@ -10,13 +10,15 @@ import org.junit.jupiter.api.Test;
 class RollbackPlanTest {
 
   @Test
-  void theHelperIsCalledWithTheLowestVersionAboveTheTargetNotTheTargetItself() {
+  void theHelperIsCalledWithTheTargetPlusOneSoThatEverythingAboveTheTargetIsReverted() {
     // Numeric order, not text order: 999 < 1001 < 20240412120000.
     RollbackPlan plan = RollbackPlan.of(ecto("20240412120000", "999", "1001", "1003"), "999");
 
     assertThat(plan.needsJob()).isTrue();
     assertThat(plan.reverted()).containsExactly("1001", "1003", "20240412120000");
-    assertThat(plan.firstReverted()).isEqualTo("1001");
+    assertThat(plan.inclusiveBound())
+        .as("Ecto's to: is inclusive; target + 1 also reverts a version applied after the plan")
+        .isEqualTo("1000");
     assertThat(plan.describe()).isEqualTo("3 migration(s) above 999 (1001, 1003, 20240412120000)");
   }
 

@@ -1,0 +1,135 @@
+defmodule FleetlmDouble.Raft do
+  @moduledoc """
+  The double's Raft model: settings and the arithmetic every node shares. FleetLM runs 256 `ra`
+  groups with three replicas each; the double runs fewer (FLEETLM_STANDIN_GROUPS, default 16) of
+  plain records: `%{group: id, cluster: founder, members: [node], epoch: n}`. A group keeps its
+  quorum while a majority of its members are connected; without it, its membership cannot change.
+  """
+
+  def groups, do: setting("FLEETLM_STANDIN_GROUPS", 16)
+  def replication_factor, do: 3
+  def rebalance_ms, do: setting("FLEETLM_STANDIN_REBALANCE_MS", 200)
+  def debounce_ms, do: setting("FLEETLM_STANDIN_DEBOUNCE_MS", 5_000)
+
+  @doc "Rendezvous hashing, as FleetLM's RaftManager places replicas."
+  def replicas(nodes, group) do
+    nodes
+    |> Enum.uniq()
+    |> Enum.sort_by(&{:erlang.phash2({group, &1}), &1})
+    |> Enum.take(replication_factor())
+  end
+
+  def live(members, connected), do: Enum.filter(members, &(&1 in connected))
+
+  def quorum?(members, connected), do: length(live(members, connected)) > div(length(members), 2)
+
+  def connected, do: Enum.sort([node() | Node.list()])
+
+  defp setting(name, default) do
+    case System.get_env(name) do
+      nil -> default
+      value -> String.to_integer(value)
+    end
+  end
+end
+
+defmodule FleetlmDouble.Raft.Groups do
+  @moduledoc """
+  The groups this node is a member of, kept where ra keeps its data when nothing configures it:
+  `<working directory>/<node name>/`. The node cannot boot when it cannot write there (FleetLM's
+  RaftTopology crashes the same way), and it boots with its groups only if that directory
+  survived (a container restart keeps it on a volume, not on the container's own filesystem).
+  """
+  use GenServer
+  alias FleetlmDouble.EventLog
+
+  @table __MODULE__
+
+  def start_link(_), do: GenServer.start_link(__MODULE__, [], name: __MODULE__)
+
+  def all, do: @table |> :ets.tab2list() |> Enum.map(&elem(&1, 1)) |> Enum.sort_by(& &1.group)
+
+  def get(group) do
+    case :ets.lookup(@table, group) do
+      [{_, record}] -> record
+      [] -> nil
+    end
+  end
+
+  def any?, do: :ets.info(@table, :size) > 0
+
+  @doc "Takes a group's newer state; refuses one of another cluster of the same name (split brain)."
+  def offer(record), do: GenServer.call(__MODULE__, {:offer, record})
+
+  def drop(group), do: GenServer.call(__MODULE__, {:drop, group})
+
+  @impl true
+  def init(_) do
+    dir = Path.join(File.cwd!(), Atom.to_string(node()))
+    File.mkdir_p!(dir)
+    file = Path.join(dir, "groups")
+
+    recovered =
+      case File.read(file) do
+        {:ok, bytes} -> :erlang.binary_to_term(bytes)
+        {:error, :enoent} -> []
+      end
+
+    persist!(file, recovered)
+    :ets.new(@table, [:named_table, :protected, read_concurrency: true])
+    Enum.each(recovered, &:ets.insert(@table, {&1.group, &1}))
+
+    EventLog.record(
+      "booted",
+      if(recovered == [],
+        do: "no Raft state in #{dir}",
+        else: "recovered #{length(recovered)} groups from #{dir}"
+      )
+    )
+
+    {:ok, %{file: file, conflicts: MapSet.new()}}
+  end
+
+  @impl true
+  def handle_call({:offer, record}, _from, state) do
+    case get(record.group) do
+      %{cluster: cluster} when cluster != record.cluster ->
+        {:reply, {:error, {:other_cluster, cluster}}, note_conflict(state, record, cluster)}
+
+      %{epoch: epoch} when epoch > record.epoch ->
+        {:reply, :ok, state}
+
+      _ ->
+        :ets.insert(@table, {record.group, record})
+        persist!(state.file, all())
+        {:reply, :ok, state}
+    end
+  end
+
+  def handle_call({:drop, group}, _from, state) do
+    :ets.delete(@table, group)
+    persist!(state.file, all())
+    {:reply, :ok, state}
+  end
+
+  defp note_conflict(state, record, ours) do
+    key = {record.group, record.cluster}
+
+    if key in state.conflicts do
+      state
+    else
+      EventLog.record(
+        "split_brain",
+        "group #{record.group}: this node is in the cluster founded by #{ours}; " <>
+          "#{record.cluster} offered another of the same name"
+      )
+
+      %{state | conflicts: MapSet.put(state.conflicts, key)}
+    end
+  end
+
+  defp persist!(file, records) do
+    File.write!(file <> ".new", :erlang.term_to_binary(records))
+    File.rename!(file <> ".new", file)
+  end
+end

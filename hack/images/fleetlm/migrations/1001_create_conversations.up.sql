@@ -1,1 +1,0 @@
-CREATE TABLE conversations (id bigserial PRIMARY KEY, title text);

@@ -1,1 +1,0 @@
-ALTER TABLE conversations ADD COLUMN archived boolean NOT NULL DEFAULT false;
