@@ -17,13 +17,14 @@ RELEASE_COOKIE="${RELEASE_COOKIE:-$(cat "$RELEASE_ROOT/releases/COOKIE")}"
 RELEASE_DISTRIBUTION="${RELEASE_DISTRIBUTION:-sname}"
 RELEASE_NODE="${RELEASE_NODE:-$RELEASE_NAME}"
 
-distribution() { # distribution <node>: the elixir flags that make this VM <node>
-  case "$RELEASE_DISTRIBUTION" in
-    name) echo "--name $1 --cookie $RELEASE_COOKIE" ;;
-    sname) echo "--sname $1 --cookie $RELEASE_COOKIE" ;;
-    none) ;;
-    *) echo "ERROR: Expected RELEASE_DISTRIBUTION to be sname, name, or none, got: $RELEASE_DISTRIBUTION" >&2; exit 1 ;;
-  esac
+case "$RELEASE_DISTRIBUTION" in
+  name | sname | none) ;;
+  *) echo "ERROR: Expected RELEASE_DISTRIBUTION to be sname, name, or none, got: $RELEASE_DISTRIBUTION" >&2; exit 1 ;;
+esac
+
+distribution() { # distribution <node>: sets dist, the elixir flags that make this VM <node>
+  dist=()
+  [[ "$RELEASE_DISTRIBUTION" == none ]] || dist=("--$RELEASE_DISTRIBUTION" "$1" --cookie "$RELEASE_COOKIE")
 }
 
 usage() {
@@ -36,9 +37,8 @@ usage() {
 
 case "${1:-}" in
   start)
-    # shellcheck disable=SC2046
-    exec elixir $(distribution "$RELEASE_NODE") --no-halt -pa "$EBIN" \
-      -e "FleetlmDouble.Boot.start(:$RELEASE_NAME)"
+    distribution "$RELEASE_NODE"
+    exec elixir "${dist[@]}" --no-halt -pa "$EBIN" -e "FleetlmDouble.Boot.start(:$RELEASE_NAME)"
     ;;
   eval)
     [[ $# -ge 2 ]] || { echo "ERROR: EVAL expects an expression as argument" >&2; exit 1; }
@@ -49,9 +49,8 @@ case "${1:-}" in
     [[ "$RELEASE_DISTRIBUTION" != none ]] || { echo "ERROR: RPC needs distribution" >&2; exit 1; }
     host=""
     [[ "$RELEASE_NODE" == *@* ]] && host="@${RELEASE_NODE#*@}"
-    # shellcheck disable=SC2046
-    exec elixir --hidden $(distribution "rpc-$RANDOM$RANDOM-${RELEASE_NODE%%@*}$host") \
-      --rpc-eval "$RELEASE_NODE" "$2"
+    distribution "rpc-$RANDOM$RANDOM-${RELEASE_NODE%%@*}$host"
+    exec elixir --hidden "${dist[@]}" --rpc-eval "$RELEASE_NODE" "$2"
     ;;
   "")
     usage

@@ -157,8 +157,8 @@ defmodule Ecto.Migrator do
           "SELECT pg_advisory_xact_lock(4242001)",
           "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY KEY, " <>
             "inserted_at timestamp(0) without time zone)",
-          EventLog.create_table_sql(),
-          "COMMIT"
+          "COMMIT",
+          EventLog.create_table_sql()
         ],
         ";\n"
       )

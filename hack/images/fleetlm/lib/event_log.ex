@@ -12,14 +12,18 @@ defmodule FleetlmDouble.EventLog do
 
   @retry_ms 1_000
 
+  @doc "Creates the table, under the lock the migrator takes to create its own."
   def create_table_sql do
-    "CREATE TABLE IF NOT EXISTS fleetlm_standin_events (at timestamptz DEFAULT now(), " <>
-      "pod text, node text, image text, event text, detail text)"
+    "BEGIN; SELECT pg_advisory_xact_lock(4242001); " <>
+      "CREATE TABLE IF NOT EXISTS fleetlm_standin_events (at timestamptz DEFAULT now(), " <>
+      "pod text, node text, image text, event text, detail text); COMMIT"
   end
 
+  @doc "The row of an event, stamped with this node's clock when it happened."
   def insert_sql(event, detail) do
-    values = Enum.map_join([pod(), Atom.to_string(node()), image(), event, detail], ", ", &Psql.literal/1)
-    "INSERT INTO fleetlm_standin_events (pod, node, image, event, detail) VALUES (#{values})"
+    at = DateTime.utc_now() |> DateTime.to_iso8601()
+    values = Enum.map_join([at, pod(), Atom.to_string(node()), image(), event, detail], ", ", &Psql.literal/1)
+    "INSERT INTO fleetlm_standin_events (at, pod, node, image, event, detail) VALUES (#{values})"
   end
 
   def start_link(url), do: GenServer.start_link(__MODULE__, url, name: __MODULE__)

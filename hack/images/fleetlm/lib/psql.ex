@@ -6,7 +6,8 @@ defmodule FleetlmDouble.Psql do
   """
 
   @end_of_reply "__fleetlm_double_reply_end__"
-  @timeout 60_000
+  # Ecto waits for the migration lock without a limit; the Job's deadline is the bound.
+  @timeout 600_000
 
   @conditions %{
     "23505" => "unique_violation",
@@ -71,9 +72,19 @@ defmodule FleetlmDouble.Psql do
   def literal(nil), do: "NULL"
   def literal(text), do: "'" <> String.replace(to_string(text), "'", "''") <> "'"
 
+  # A reply that did not end normally leaves the connection in an unknown state (a half-read
+  # reply, an open quote swallowing the marker): it is closed, never used again.
   defp converse(port, sql) do
     Port.command(port, sql <> "\n;\n\\echo " <> @end_of_reply <> "\n")
-    collect(port, [], nil)
+
+    case collect(port, [], nil) do
+      {:lost, text} ->
+        close(port)
+        {:error, text}
+
+      reply ->
+        reply
+    end
   catch
     :error, :badarg -> {:error, "connection closed"}
   end
@@ -97,15 +108,22 @@ defmodule FleetlmDouble.Psql do
         collect(port, rows, error)
 
       {^port, {:exit_status, _}} ->
-        {:error, error || "the connection to the database closed"}
+        {:lost, error || "the connection to the database closed"}
     after
-      @timeout -> {:error, error || "no reply from the database in #{div(@timeout, 1000)} s"}
+      @timeout -> {:lost, error || "no reply from the database in #{div(@timeout, 1000)} s"}
     end
   end
 
   defp classify(""), do: :blank
 
   defp classify("psql: error: " <> text), do: {:error, connection_error(text)}
+
+  # psql's own complaints (a bad meta-command, a lost connection) are errors too, not rows.
+  defp classify("invalid command " <> _ = line), do: {:error, line}
+  defp classify("server closed the connection" <> _ = line), do: {:error, line}
+  defp classify("no connection to the server" <> _ = line), do: {:error, line}
+  defp classify("could not send data to server" <> _ = line), do: {:error, line}
+  defp classify("The connection to the server was lost" <> _ = line), do: {:error, line}
 
   defp classify(line) do
     cond do

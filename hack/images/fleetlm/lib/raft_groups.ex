@@ -56,7 +56,12 @@ defmodule FleetlmDouble.Raft.Groups do
     end
   end
 
-  def any?, do: :ets.info(@table, :size) > 0
+  def any? do
+    case :ets.info(@table, :size) do
+      size when is_integer(size) -> size > 0
+      :undefined -> false
+    end
+  end
 
   @doc "Takes a group's newer state; refuses one of another cluster of the same name (split brain)."
   def offer(record), do: GenServer.call(__MODULE__, {:offer, record})
@@ -96,8 +101,12 @@ defmodule FleetlmDouble.Raft.Groups do
       %{cluster: cluster} when cluster != record.cluster ->
         {:reply, {:error, {:other_cluster, cluster}}, note_conflict(state, record, cluster)}
 
-      %{epoch: epoch} when epoch > record.epoch ->
+      ^record ->
         {:reply, :ok, state}
+
+      # Membership changes one epoch at a time: a change made from an older view loses.
+      %{epoch: epoch} when epoch >= record.epoch ->
+        {:reply, {:error, :stale}, state}
 
       _ ->
         :ets.insert(@table, {record.group, record})

@@ -7,7 +7,9 @@ defmodule Fleetlm.Runtime.RaftTopology do
     of the nodes it sees bootstraps every group over them. Nodes that see no one each bootstrap
     alone: that is FleetLM's split brain;
   - a node is ready once it is a member of every group rendezvous hashing gives it; ready stays;
-  - joins and leaves schedule a rebalance, debounced; the lowest ready node coordinates it: one
+  - becoming ready, joins and leaves schedule a rebalance, debounced (FleetLM runs the first one at
+    once when the node becomes ready; debouncing it too keeps two coordinators from overlapping);
+    the lowest ready node coordinates it: one
     group after another, it adds the members the placement wants (then waits a per-group time for
     the change to commit) before it removes the ones it no longer wants. A group without a
     majority of its members connected cannot change: its quorum is lost, and it is recorded.
@@ -52,8 +54,7 @@ defmodule Fleetlm.Runtime.RaftTopology do
       joined_all?(nodes) ->
         :persistent_term.put({__MODULE__, :ready}, true)
         EventLog.record("ready", "member of #{length(my_groups(nodes))} of #{Raft.groups()} groups")
-        send(self(), :rebalance)
-        {:noreply, %{state | status: :ready, timer: :sent}}
+        {:noreply, schedule_rebalance(%{state | status: :ready})}
 
       true ->
         again(state)
@@ -146,9 +147,16 @@ defmodule Fleetlm.Runtime.RaftTopology do
       record ->
         if Raft.quorum?(record.members, connected) do
           desired = Raft.replicas(connected, group)
-          added = Enum.reduce(desired -- record.members, record, &add(&2, &1, connected))
+          wanted = desired -- record.members
+          added = Enum.reduce(wanted, record, &add(&2, &1, connected))
           if added != record, do: Process.sleep(Raft.rebalance_ms())
-          done = Enum.reduce(added.members -- desired, added, &remove(&2, &1, connected))
+          # Members go only once every wanted one is in: an add that failed is tried again by the
+          # next pass, and the group keeps its replicas meanwhile.
+          done =
+            if Enum.all?(wanted, &(&1 in added.members)),
+              do: Enum.reduce(added.members -- desired, added, &remove(&2, &1, connected)),
+              else: added
+
           restore_holders(done, connected)
           state
         else
@@ -230,7 +238,7 @@ defmodule Fleetlm.Runtime.RaftTopology do
     back =
       Enum.filter(state.lost, fn g ->
         record = Groups.get(g)
-        record == nil or Raft.quorum?(record.members, Raft.connected())
+        record != nil and Raft.quorum?(record.members, Raft.connected())
       end)
 
     %{state | lost: MapSet.difference(state.lost, MapSet.new(back))}

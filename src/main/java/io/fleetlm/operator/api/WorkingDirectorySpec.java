@@ -18,14 +18,15 @@ public class WorkingDirectorySpec {
   public static final String DEFAULT_SIZE_LIMIT = "1Gi";
 
   @Size(max = 256)
-  @Pattern("^/[-A-Za-z0-9_./]*$")
+  @Pattern("^(/[-A-Za-z0-9_][-A-Za-z0-9_.]*)+$")
   @ValidationRule(
       value =
-          "self != '/' && self != '/app' && !self.startsWith('/app/fleetlm') && !self.contains('..')"
-              + " && !self.startsWith('/proc') && !self.startsWith('/dev') && !self.startsWith('/sys')",
+          "self != '/app' && !self.startsWith('/app/') && !self.contains('/.')"
+              + " && !['/proc', '/dev', '/sys'].exists(k, self == k || self.startsWith(k + '/'))",
       message =
-          "the working directory is mounted over what the image has there: not /, /app, the"
-              + " release under /app/fleetlm, .. or a kernel file system (/proc, /dev, /sys)")
+          "the working directory is a volume mounted over what the image has there: not /app or"
+              + " below (FleetLM's release and entrypoint), no . or .. segments, and no kernel file"
+              + " system (/proc, /dev, /sys)")
   @JsonPropertyDescription(
       "Absolute path of the app container's working directory, a volume of its own. Default"
           + " /var/lib/fleetlm. Raft's data lands in <path>/<node name>/.")
@@ -39,9 +40,11 @@ public class WorkingDirectorySpec {
   @Size(max = 253)
   @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
   @JsonPropertyDescription(
-      "A PersistentVolumeClaim to mount instead of the emptyDir, for Raft data that survives the"
+      "A PersistentVolumeClaim to mount instead of the emptyDir, for Raft data that outlives the"
           + " pod. Every replica mounts it (each node writes its own <node name>/ directory), so"
-          + " with more than one replica it must be ReadWriteMany.")
+          + " with more than one replica it must be ReadWriteMany. Mind that node names are"
+          + " <basename>@<pod IP>: a new pod is a new Raft member and leaves the old directory"
+          + " behind, and a pod that gets a departed pod's IP finds that member's state.")
   private String claimName;
 
   public String getPath() {

@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Says why a migration Job failed from what its pods left: the termination message (which may be a
- * log tail). The text is the container's, so callers mask secrets in it before it goes anywhere.
+ * log tail). The text is the container's: it is masked before it is cut, so that no secret is left
+ * half visible at the cut.
  */
 final class JobFailureMessages {
 
@@ -21,7 +23,8 @@ final class JobFailureMessages {
 
   private JobFailureMessages() {}
 
-  static String describe(Job job, String jobReason, String jobMessage, List<Pod> pods) {
+  static String describe(
+      Job job, String jobReason, String jobMessage, List<Pod> pods, UnaryOperator<String> mask) {
     String summary =
         "migration Job "
             + job.getMetadata().getName()
@@ -29,7 +32,7 @@ final class JobFailureMessages {
             + Objects.requireNonNullElse(jobReason, "Failed")
             + (jobMessage == null ? "" : ": " + jobMessage)
             + ")";
-    Optional<String> terminated = terminationMessage(pods);
+    Optional<String> terminated = terminationMessage(pods, mask);
     if (terminated.isPresent()) {
       return summary + ": " + terminated.get();
     }
@@ -46,14 +49,14 @@ final class JobFailureMessages {
    * The termination message of the migration container that ended last, success or failure (at most
    * the last 1 KiB), if it left one.
    */
-  static Optional<String> lastWords(List<Pod> pods) {
+  static Optional<String> lastWords(List<Pod> pods, UnaryOperator<String> mask) {
     return lastTermination(pods, t -> t.getMessage() != null && !t.getMessage().isBlank())
-        .map(t -> tail(t.getMessage().strip(), OUTPUT_LENGTH));
+        .map(t -> tail(mask.apply(t.getMessage().strip()), OUTPUT_LENGTH));
   }
 
-  private static Optional<String> terminationMessage(List<Pod> pods) {
+  private static Optional<String> terminationMessage(List<Pod> pods, UnaryOperator<String> mask) {
     return lastTermination(pods, t -> t.getExitCode() != null && t.getExitCode() != 0)
-        .map(JobFailureMessages::format);
+        .map(t -> format(t, mask));
   }
 
   /** The last end of a container of these pods that matches, by its finishing time. */
@@ -75,8 +78,8 @@ final class JobFailureMessages {
    * "exit code 1 (Error): ..." with the container's words. An Elixir crash ("** (Postgrex.Error)
    * ...") is said first, then the rest, because a log tail starts wherever the kubelet cut it.
    */
-  private static String format(ContainerStateTerminated terminated) {
-    String message = Objects.requireNonNullElse(terminated.getMessage(), "").strip();
+  private static String format(ContainerStateTerminated terminated, UnaryOperator<String> mask) {
+    String message = mask.apply(Objects.requireNonNullElse(terminated.getMessage(), "").strip());
     String exit =
         "exit code "
             + terminated.getExitCode()

@@ -370,7 +370,8 @@ final class MigrationExecutor {
       boolean oomKilled =
           MigrationPods.stall(pods).filter(s -> "OOMKilled".equals(s.reason())).isPresent();
       String podText =
-          JobFailureMessages.describe(job, jobReason, MigrationJobState.of(job).message(), pods);
+          JobFailureMessages.describe(
+              job, jobReason, MigrationJobState.of(job).message(), pods, secrets.masker()::mask);
       ReleaseHistory known = remembered(job);
       boolean rollingBack = known.find(id).map(ReleaseRecord::rollbackTo).isPresent();
       Optional<String> unsupported = ImageContract.unsupported(podText, jobImage(job), rollingBack);
@@ -484,7 +485,7 @@ final class MigrationExecutor {
 
     /** What the migration container left, masked; null when it left nothing. */
     private String lastWords(List<Pod> pods) {
-      return JobFailureMessages.lastWords(pods).map(secrets.masker()::mask).orElse(null);
+      return JobFailureMessages.lastWords(pods, secrets.masker()::mask).orElse(null);
     }
 
     /** The operator may have stopped between creating the Job and recording it. */

@@ -100,16 +100,18 @@ public final class ReleaseHistory {
   }
 
   /**
-   * Whether a migration of this image already showed that it has no Fleetlm.Release (reason
-   * UnsupportedImage): such an image cannot run a rollback either.
+   * Whether a Job of this image already showed that it has no Fleetlm.Release (reason
+   * UnsupportedImage), migrating (the record's image) or rolling back (the image its rollback Job
+   * ran): such an image cannot run a rollback.
    */
   public boolean lacksReleaseHelper(String image) {
     return records.stream()
+        .filter(r -> "UnsupportedImage".equals(r.reason()))
         .anyMatch(
             r ->
                 r.rollbackTo() == null
-                    && "UnsupportedImage".equals(r.reason())
-                    && image.equals(r.image()));
+                    ? image.equals(r.image())
+                    : r.rollbackJob() != null && r.rollbackJob().startsWith(image + " "));
   }
 
   /** Newest first, at most {@link #MAX_RECORDS}; the records named in {@code keep} always stay. */

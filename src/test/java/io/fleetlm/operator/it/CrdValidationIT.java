@@ -297,18 +297,21 @@ class CrdValidationIT {
 
   @Test
   void theWorkingDirectoryIsAnAbsolutePathThatHidesNothingOfTheImage() {
-    for (String path : List.of("/app", "/app/fleetlm/data", "/", "/proc/raft", "/data/../app")) {
-      assertRejected(r -> r.getSpec().setWorkingDirectory(workdir(path, null)), "mounted over");
-    }
     assertRejected(
-        r -> r.getSpec().setWorkingDirectory(workdir("data", null)), "workingDirectory.path");
+        r -> r.getSpec().setWorkingDirectory(workdir("/app/data", null)),
+        "a volume mounted over what the image has there");
+    for (String path :
+        List.of("/app", "/app/", "/app/.", "/data/../app", "/proc/raft", "/dev", "data", "/")) {
+      assertRejected(
+          r -> r.getSpec().setWorkingDirectory(workdir(path, null)), "workingDirectory.path");
+    }
     assertRejected(
         r -> r.getSpec().setWorkingDirectory(workdir("/data", "lots")),
         "workingDirectory.sizeLimit");
     FleetlmRelease fine = valid("workdir");
-    fine.getSpec().setWorkingDirectory(workdir("/var/lib/raft", "2Gi"));
+    fine.getSpec().setWorkingDirectory(workdir("/var/lib/raft.d", "2Gi"));
     assertThat(client.resource(fine).dryRun().create().getSpec().getWorkingDirectory().getPath())
-        .isEqualTo("/var/lib/raft");
+        .isEqualTo("/var/lib/raft.d");
   }
 
   private static WorkingDirectorySpec workdir(String path, String sizeLimit) {

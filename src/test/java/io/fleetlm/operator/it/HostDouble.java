@@ -82,12 +82,17 @@ public final class HostDouble {
     }
   }
 
-  /** {@code bin/<release> eval EXPRESSION} with these variables (and Elixir on the PATH). */
+  /**
+   * {@code bin/<release> eval EXPRESSION} with these variables only, as a container has no others
+   * (plus Elixir and psql on the PATH).
+   */
   public Tools.Result eval(String expression, Map<String, String> env) {
     Map<String, String> all = new HashMap<>(env);
-    all.put("PATH", elixirBin() + ":" + System.getenv("PATH"));
+    all.put("PATH", elixirBin() + ":/usr/local/bin:/usr/bin:/bin");
     all.putIfAbsent("HOSTNAME", "host-double");
-    return Tools.run(all, root().resolve("bin").resolve(release).toString(), "eval", expression);
+    all.putIfAbsent("LANG", "C.UTF-8");
+    return Tools.runIsolated(
+        all, root().resolve("bin").resolve(release).toString(), "eval", expression);
   }
 
   public Path root() {

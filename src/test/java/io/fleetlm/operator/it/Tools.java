@@ -22,14 +22,28 @@ public final class Tools {
     return runWithInput(env, "", command);
   }
 
+  /** Runs the command with these variables only (and HOME), none of this process's. */
+  public static Result runIsolated(Map<String, String> env, String... command) {
+    return start(env, true, "", command);
+  }
+
   /** Runs the command with the given text on its standard input. */
   public static Result runWithInput(Map<String, String> env, String input, String... command) {
+    return start(env, false, input, command);
+  }
+
+  private static Result start(
+      Map<String, String> env, boolean isolated, String input, String... command) {
     List<String> argv = new ArrayList<>(List.of(command));
     argv.set(0, locate(command[0]));
     try {
       Path log = Files.createTempFile("tool", ".log");
       ProcessBuilder builder =
           new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
+      if (isolated) {
+        builder.environment().clear();
+        builder.environment().put("HOME", System.getProperty("user.home"));
+      }
       builder.environment().putAll(env);
       Process process = builder.start();
       try (var stdin = process.getOutputStream()) {

@@ -22,7 +22,8 @@ class JobFailureMessagesTest {
             + "    (fleetlm_double 0.1.0) lib/ecto_migrator.ex:121: Ecto.Migrator.migrate/4\n";
 
     String message =
-        JobFailureMessages.describe(JOB, "BackoffLimitExceeded", null, List.of(ended(tail)));
+        JobFailureMessages.describe(
+            JOB, "BackoffLimitExceeded", null, List.of(ended(tail)), t -> t);
 
     assertThat(message)
         .contains(
@@ -36,7 +37,8 @@ class JobFailureMessagesTest {
         "x".repeat(5000) + "\n** (RuntimeError) boom\n" + "y".repeat(5000) + "\nlast line";
 
     String message =
-        JobFailureMessages.describe(JOB, "BackoffLimitExceeded", null, List.of(ended(tail)));
+        JobFailureMessages.describe(
+            JOB, "BackoffLimitExceeded", null, List.of(ended(tail)), t -> t);
 
     assertThat(message)
         .contains("exit code 1 (Error): ** (RuntimeError) boom; output: …")
@@ -46,8 +48,21 @@ class JobFailureMessagesTest {
 
   @Test
   void aMessageWithoutACrashIsKeptAsItIs() {
-    assertThat(JobFailureMessages.describe(JOB, null, null, List.of(ended("disk full"))))
+    assertThat(JobFailureMessages.describe(JOB, null, null, List.of(ended("disk full")), t -> t))
         .endsWith("exit code 1 (Error): disk full");
+  }
+
+  @Test
+  void aSecretIsMaskedBeforeTheTextIsCutSoThatNoPartOfItShows() {
+    String secret = "s3cr3t-p4ssw0rd-" + "x".repeat(40);
+    // The secret straddles the point where the last 2 KiB begin.
+    String tail = secret + "y".repeat(2030);
+
+    String message =
+        JobFailureMessages.describe(
+            JOB, null, null, List.of(ended(tail)), t -> t.replace(secret, "****"));
+
+    assertThat(message).doesNotContain("x".repeat(10)).contains("****");
   }
 
   private static Pod ended(String message) {
