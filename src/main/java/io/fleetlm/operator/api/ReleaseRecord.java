@@ -40,9 +40,9 @@ public record ReleaseRecord(
                 + " target + 1).")
         String rollbackJob) {
 
-  /** A migration whose Job was just created (or found). */
+  /** A migration whose Job was just created (or found; then its generation may be unknown). */
   public static ReleaseRecord started(
-      String migrationId, String image, long generation, String jobName, String startedAt) {
+      String migrationId, String image, Long generation, String jobName, String startedAt) {
     return new ReleaseRecord(
         migrationId,
         image,

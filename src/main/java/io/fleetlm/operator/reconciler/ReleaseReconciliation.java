@@ -1,5 +1,6 @@
 package io.fleetlm.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -98,7 +99,8 @@ final class ReleaseReconciliation {
     String targetId = observation.targetId();
     String verifiedId = observation.previous().getVerifiedMigrationId();
     ReleaseHistory history =
-        ReleaseHistory.of(observation.previous().getHistory())
+        withRunningJobs(
+                ReleaseHistory.of(observation.previous().getHistory()), observation, targetId)
             .supersedeAllBut(targetId, observation.generation(), observation.now());
     Optional<ReleaseRecord> record = history.find(targetId);
     Optional<Job> targetJob = Optional.ofNullable(observation.jobsById().get(targetId));
@@ -348,6 +350,30 @@ final class ReleaseReconciliation {
       running.add(observation.targetId());
     }
     locks.releaseUnlessRunning(observation.release(), running);
+  }
+
+  /**
+   * Every running migration Job of an earlier spec in the history, recorded or not (the target's
+   * own Job is remembered by the executor, which knows what it runs).
+   */
+  private static ReleaseHistory withRunningJobs(
+      ReleaseHistory history, Observation observation, String targetId) {
+    ReleaseHistory known = history;
+    for (Map.Entry<String, Job> job : observation.jobsById().entrySet()) {
+      if (!job.getKey().equals(targetId) && !MigrationJobState.of(job.getValue()).finished()) {
+        ObjectMeta meta = job.getValue().getMetadata();
+        known =
+            known.found(
+                job.getKey(),
+                Objects.requireNonNullElse(meta.getAnnotations(), Map.<String, String>of())
+                    .get(ResourceNames.ANNOTATION_IMAGE),
+                meta.getName(),
+                meta.getCreationTimestamp() == null
+                    ? observation.now()
+                    : Instant.parse(meta.getCreationTimestamp()));
+      }
+    }
+    return known;
   }
 
   private static List<String> otherRunningJobs(Observation observation, String targetId) {

@@ -45,6 +45,21 @@ public final class ReleaseHistory {
   }
 
   /**
+   * Records a migration Job found running that the history does not know: the operator may have
+   * stopped, or lost its status write to a conflict, between creating the Job and recording it. Its
+   * generation is not known.
+   */
+  public ReleaseHistory found(String migrationId, String image, String jobName, Instant created) {
+    if (find(migrationId).isPresent()) {
+      return this;
+    }
+    List<ReleaseRecord> next = new ArrayList<>();
+    next.add(ReleaseRecord.started(migrationId, image, null, jobName, created.toString()));
+    next.addAll(records);
+    return new ReleaseHistory(next);
+  }
+
+  /**
    * Moves a known record to an outcome; finished outcomes get a finishing time. Unknown identities
    * and unchanged records leave the history as it is.
    */

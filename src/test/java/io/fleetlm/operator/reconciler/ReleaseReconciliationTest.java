@@ -279,6 +279,27 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aRunningJobOfAnEarlierSpecThatTheHistoryLostIsRecordedAsSuperseded() {
+    reconcile();
+    String first = jobName();
+    // The status write that recorded it lost to a spec change (409), or the operator stopped.
+    kube.stored.getStatus().setHistory(new java.util.ArrayList<>());
+    edit(r -> r.getSpec().setImage(V2));
+
+    reconcile();
+
+    assertThat(status().getHistory())
+        .filteredOn(r -> first.equals(r.jobName()))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.image()).isEqualTo(V1);
+              assertThat(r.outcome()).isEqualTo(ReleaseOutcome.Superseded);
+            });
+    assertThat(condition("Ready").getReason()).isEqualTo("WaitingForSupersededMigration");
+  }
+
+  @Test
   void aReleaseWithoutAPublicHostSaysSoInItsWarningsAndInOneWarningEvent() {
     edit(r -> r.getSpec().setPublicHost(null));
     reconcile();

@@ -44,7 +44,7 @@ class ReleaseHistoryTest {
   @Test
   void changesMakeANewHistoryAndLeaveTheOldOneAsItWas() {
     ReleaseHistory cached =
-        ReleaseHistory.of(List.of(ReleaseRecord.started("a", "img:1", 1, "j", NOW.toString())));
+        ReleaseHistory.of(List.of(ReleaseRecord.started("a", "img:1", 1L, "j", NOW.toString())));
     ReleaseHistory failed = cached.mark("a", ReleaseOutcome.Failed, null, "X", "m", NOW);
     assertThat(cached.find("a").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Migrating);
     assertThat(failed.find("a").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Failed);
