@@ -116,7 +116,7 @@ defmodule Fleetlm.Runtime.RaftTopology do
   end
 
   defp cluster_elsewhere? do
-    Enum.any?(Node.list(), &(remote(&1, Groups, :any?, []) == true))
+    Enum.any?(Node.list(), &(call(&1, Groups, :any?, []) == true))
   end
 
   defp bootstrap(nodes) do
@@ -132,7 +132,7 @@ defmodule Fleetlm.Runtime.RaftTopology do
 
   defp ready_nodes do
     Enum.filter(Raft.connected(), fn n ->
-      if n == node(), do: ready?(), else: remote(n, __MODULE__, :ready?, []) == true
+      if n == node(), do: ready?(), else: call(n, __MODULE__, :ready?, []) == true
     end)
   end
 
@@ -217,7 +217,7 @@ defmodule Fleetlm.Runtime.RaftTopology do
   end
 
   defp held_by(n, group) when n == node(), do: Groups.get(group)
-  defp held_by(n, group), do: remote(n, Groups, :get, [group])
+  defp held_by(n, group), do: call(n, Groups, :get, [group])
 
   defp quorum_lost(state, record) do
     if record.group in state.lost do
@@ -252,8 +252,6 @@ defmodule Fleetlm.Runtime.RaftTopology do
   catch
     kind, reason -> {:error, {kind, reason}}
   end
-
-  defp remote(n, module, fun, args), do: call(n, module, fun, args)
 end
 
 defmodule Fleetlm.Runtime.RaftManager do

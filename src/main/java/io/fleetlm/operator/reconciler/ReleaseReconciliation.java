@@ -32,6 +32,7 @@ import io.fleetlm.operator.status.StatusInputs;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -359,29 +360,34 @@ final class ReleaseReconciliation {
   private static ReleaseHistory withRunningJobs(
       ReleaseHistory history, Observation observation, String targetId) {
     ReleaseHistory known = history;
-    for (Map.Entry<String, Job> job : observation.jobsById().entrySet()) {
-      if (!job.getKey().equals(targetId) && !MigrationJobState.of(job.getValue()).finished()) {
-        ObjectMeta meta = job.getValue().getMetadata();
-        known =
-            known.found(
-                job.getKey(),
-                Objects.requireNonNullElse(meta.getAnnotations(), Map.<String, String>of())
-                    .get(ResourceNames.ANNOTATION_IMAGE),
-                meta.getName(),
-                meta.getCreationTimestamp() == null
-                    ? observation.now()
-                    : Instant.parse(meta.getCreationTimestamp()));
-      }
+    for (Map.Entry<String, Job> job : runningJobsBesides(observation, targetId)) {
+      ObjectMeta meta = job.getValue().getMetadata();
+      known =
+          known.found(
+              job.getKey(),
+              Objects.requireNonNullElse(meta.getAnnotations(), Map.<String, String>of())
+                  .get(ResourceNames.ANNOTATION_IMAGE),
+              meta.getName(),
+              meta.getCreationTimestamp() == null
+                  ? observation.now()
+                  : Instant.parse(meta.getCreationTimestamp()));
     }
     return known;
   }
 
-  private static List<String> otherRunningJobs(Observation observation, String targetId) {
+  /** Migration Jobs of other identities than the target that have not ended, by name. */
+  private static List<Map.Entry<String, Job>> runningJobsBesides(
+      Observation observation, String targetId) {
     return observation.jobsById().entrySet().stream()
         .filter(e -> !e.getKey().equals(targetId))
         .filter(e -> !MigrationJobState.of(e.getValue()).finished())
+        .sorted(Map.Entry.comparingByValue(Comparator.comparing(j -> j.getMetadata().getName())))
+        .toList();
+  }
+
+  private static List<String> otherRunningJobs(Observation observation, String targetId) {
+    return runningJobsBesides(observation, targetId).stream()
         .map(e -> e.getValue().getMetadata().getName())
-        .sorted()
         .toList();
   }
 

@@ -17,7 +17,8 @@ final class SpecWarnings {
   static List<String> of(FleetlmRelease release) {
     FleetlmReleaseSpec spec = release.getSpec();
     List<String> warnings = new ArrayList<>();
-    for (EnvVar env : Objects.requireNonNullElse(spec.getEnv(), List.<EnvVar>of())) {
+    List<EnvVar> userEnv = Objects.requireNonNullElse(spec.getEnv(), List.of());
+    for (EnvVar env : userEnv) {
       if ("MIGRATE_ON_BOOT".equals(env.getName()) && !"false".equals(env.getValue())) {
         warnings.add(
             "spec.env sets MIGRATE_ON_BOOT; the operator sets it to \"false\" on every pod"
@@ -25,8 +26,7 @@ final class SpecWarnings {
       }
     }
     boolean hostInEnv =
-        Objects.requireNonNullElse(spec.getEnv(), List.<EnvVar>of()).stream()
-            .anyMatch(e -> AppDeploymentFactory.PUBLIC_HOST.equals(e.getName()));
+        userEnv.stream().anyMatch(e -> AppDeploymentFactory.PUBLIC_HOST.equals(e.getName()));
     if (spec.getPublicHost() == null && !hostInEnv) {
       warnings.add(
           "spec.publicHost is not set: FleetLM's endpoint host is then example.com, and Phoenix"

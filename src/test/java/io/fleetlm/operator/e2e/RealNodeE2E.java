@@ -290,7 +290,7 @@ class RealNodeE2E {
     long reported = System.nanoTime();
     assertThat(stalledMessage(stalled)).contains("ErrImageNeverPull");
 
-    Releases.edit(client, apps, "stuck", r -> r.getSpec().setImage(APP_1));
+    edit("stuck", r -> r.getSpec().setImage(APP_1));
     Releases.awaitPhase(client, apps, "stuck", "Ready", TIMEOUT);
     System.out.printf(
         "measured: ImagePullFailed in the status %d ms after apply; Ready %d ms after the fix%n",
@@ -346,7 +346,8 @@ class RealNodeE2E {
     String backDb = own.database();
     client.resource(own.release()).create();
     Releases.awaitPhase(client, apps, "back", "Ready", TIMEOUT);
-    editBack(
+    edit(
+        "back",
         r -> {
           r.getSpec().setImage(APP_2);
           r.getSpec().getMigration().setExpectedVersion(V4);
@@ -359,7 +360,8 @@ class RealNodeE2E {
 
     // The older image alone, with no expectedVersion: its own Ecto.Migrator.migrations report
     // names the migration it has no file for, and nothing is deployed.
-    editBack(
+    edit(
+        "back",
         r -> {
           r.getSpec().setImage(APP_1);
           r.getSpec().getMigration().setExpectedVersion(null);
@@ -372,7 +374,8 @@ class RealNodeE2E {
             "fleetlm-migrations/v1 shipped=2 newest=" + V2 + " down=0 unknown=2," + V3 + "," + V4);
     assertThat(refused.getStatus().getCurrentImage()).isEqualTo(APP_2);
 
-    editBack(
+    edit(
+        "back",
         r -> {
           r.getSpec().setImage(APP_1);
           r.getSpec().getMigration().setExpectedVersion(V2);
@@ -430,8 +433,9 @@ class RealNodeE2E {
         .build();
   }
 
-  private static void editBack(Consumer<FleetlmRelease> change) {
-    Releases.edit(client, apps, "back", change);
+  /** Changes a release of the apps namespace as `kubectl edit` does. */
+  private static void edit(String name, Consumer<FleetlmRelease> change) {
+    Releases.edit(client, apps, name, change);
   }
 
   /**
@@ -623,9 +627,7 @@ class RealNodeE2E {
     OwnDatabase own = onItsOwnDatabase("renamed", APP_1, 1);
     client.resource(own.release()).create();
     Releases.awaitPhase(client, apps, "renamed", "Ready", TIMEOUT);
-    Releases.edit(
-        client,
-        apps,
+    edit(
         "renamed",
         r -> {
           r.getSpec().setImage(APP_FASTPACA);
@@ -650,9 +652,7 @@ class RealNodeE2E {
         .contains("FASTPACA_ARCHIVER_ENABLED=true")
         .contains("(module Fleetlm.Release is not available)");
 
-    Releases.edit(
-        client,
-        apps,
+    edit(
         "renamed",
         r -> {
           r.getSpec().getMigration().setArgs(List.of("eval", "Fastpaca.ReleaseTasks.migrate()"));
@@ -664,9 +664,7 @@ class RealNodeE2E {
         .containsExactly(V1, V2, V_FASTPACA);
 
     int jobs = Releases.migrationJobs(client, apps).list().getItems().size();
-    Releases.edit(
-        client,
-        apps,
+    edit(
         "renamed",
         r -> {
           r.getSpec().setImage(APP_1);
@@ -777,16 +775,12 @@ class RealNodeE2E {
   }
 
   private static void upgradeTo(String image, String expectedVersion) {
-    client
-        .resources(FleetlmRelease.class)
-        .inNamespace(apps)
-        .withName("chat")
-        .edit(
-            r -> {
-              r.getSpec().setImage(image);
-              r.getSpec().getMigration().setExpectedVersion(expectedVersion);
-              return r;
-            });
+    edit(
+        "chat",
+        r -> {
+          r.getSpec().setImage(image);
+          r.getSpec().getMigration().setExpectedVersion(expectedVersion);
+        });
   }
 
   /** A release of its own on a database of its own, so that tests do not meet in the schema. */
