@@ -36,15 +36,17 @@ final class EventRecorder {
   private final Clock clock;
   private final String reportingInstance;
   private final ThreadPoolExecutor writer;
+  private final EventLoss loss;
   // Touched by the writer thread only.
   private final Map<String, Written> written = new RecentEntries<>(REMEMBERED);
 
   private record Written(String name, int count) {}
 
-  EventRecorder(KubernetesClient client, Clock clock, String reportingInstance) {
+  EventRecorder(KubernetesClient client, Clock clock, String reportingInstance, EventLoss loss) {
     this.client = client;
     this.clock = clock;
     this.reportingInstance = reportingInstance;
+    this.loss = loss;
     this.writer =
         new ThreadPoolExecutor(
             1,
@@ -57,7 +59,10 @@ final class EventRecorder {
               thread.setDaemon(true);
               return thread;
             },
-            (task, pool) -> LOG.warn("more than " + QUEUED + " Events waiting: one was dropped"));
+            (task, pool) -> {
+              LOG.warn("more than " + QUEUED + " Events waiting: one was dropped");
+              loss.lost("queue_full");
+            });
   }
 
   /** Queues the Event; what it says is fixed now, whatever happens to the release later. */
@@ -82,7 +87,7 @@ final class EventRecorder {
             .endMetadata()
             .withInvolvedObject(involved)
             .withType(event.warning() ? "Warning" : "Normal")
-            .withReason(event.reason())
+            .withReason(event.reason().name())
             .withMessage(truncateToBytes(event.message(), MAX_MESSAGE_BYTES))
             .withFirstTimestamp(seconds(now))
             .withLastTimestamp(seconds(now))
@@ -117,6 +122,7 @@ final class EventRecorder {
       LOG.warnf(
           "could not record Event %s on %s: %s",
           fresh.getReason(), fresh.getInvolvedObject().getName(), e.getMessage());
+      loss.lost("refused");
     }
   }
 

@@ -57,15 +57,23 @@ public final class FabricKubernetesPort implements KubernetesPort {
       InformerEventSource<Service, FleetlmRelease> services,
       InformerEventSource<PodDisruptionBudget, FleetlmRelease> budgets) {}
 
+  /**
+   * @param reportingInstance this operator pod, named in its Events
+   * @param eventLoss told of every Event that could not be written
+   */
   public FabricKubernetesPort(
-      KubernetesClient client, Informers informers, Clock clock, String reportingInstance) {
+      KubernetesClient client,
+      Informers informers,
+      Clock clock,
+      String reportingInstance,
+      EventLoss eventLoss) {
     this.client = client;
     this.jobs = informers.jobs();
     this.deployments = informers.deployments();
     this.leases = informers.leases();
     this.services = informers.services();
     this.budgets = informers.budgets();
-    this.events = new EventRecorder(client, clock, reportingInstance);
+    this.events = new EventRecorder(client, clock, reportingInstance, eventLoss);
     this.secrets = new SecretCache(clock, SECRET_TTL);
   }
 

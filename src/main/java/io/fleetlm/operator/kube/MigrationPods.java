@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fleetlm.operator.api.Reason;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,8 +18,8 @@ import java.util.stream.Stream;
  */
 public final class MigrationPods {
 
-  /** A reason of ours (ImagePullFailed, ContainerConfigError, Unschedulable, OOMKilled). */
-  public record Stall(String reason, String message) {}
+  /** Why a pod cannot go on: ImagePullFailed, ContainerConfigError, Unschedulable, OOMKilled. */
+  public record Stall(Reason reason, String message) {}
 
   private static final Set<String> IMAGE =
       Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
@@ -33,15 +34,15 @@ public final class MigrationPods {
         ContainerStateWaiting waiting =
             container.getState() == null ? null : container.getState().getWaiting();
         if (waiting != null && IMAGE.contains(waiting.getReason())) {
-          return Optional.of(new Stall("ImagePullFailed", said(waiting)));
+          return Optional.of(new Stall(Reason.ImagePullFailed, said(waiting)));
         }
         if (waiting != null && CONFIG.contains(waiting.getReason())) {
-          return Optional.of(new Stall("ContainerConfigError", said(waiting)));
+          return Optional.of(new Stall(Reason.ContainerConfigError, said(waiting)));
         }
         if (oomKilled(container)) {
           return Optional.of(
               new Stall(
-                  "OOMKilled",
+                  Reason.OOMKilled,
                   "the migration container was killed for using more memory than its limit"));
         }
       }
@@ -55,7 +56,7 @@ public final class MigrationPods {
               .findFirst();
       if (unschedulable.isPresent()) {
         return Optional.of(
-            new Stall("Unschedulable", "Unschedulable: " + unschedulable.get().getMessage()));
+            new Stall(Reason.Unschedulable, "Unschedulable: " + unschedulable.get().getMessage()));
       }
     }
     return Optional.empty();

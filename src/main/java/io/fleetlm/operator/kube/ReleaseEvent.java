@@ -1,13 +1,15 @@
 package io.fleetlm.operator.kube;
 
-/** An Event about a release: Normal or Warning, a CamelCase reason, a message without secrets. */
-public record ReleaseEvent(boolean warning, String reason, String message) {
+import io.fleetlm.operator.api.Reason;
 
-  public static ReleaseEvent normal(String reason, String message) {
+/** An Event about a release: Normal or Warning, a reason, a message without secrets. */
+public record ReleaseEvent(boolean warning, Reason reason, String message) {
+
+  public static ReleaseEvent normal(Reason reason, String message) {
     return new ReleaseEvent(false, reason, message);
   }
 
-  public static ReleaseEvent warning(String reason, String message) {
+  public static ReleaseEvent warning(Reason reason, String message) {
     return new ReleaseEvent(true, reason, message);
   }
 }

@@ -2,6 +2,7 @@ package io.fleetlm.operator.observability;
 
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.kube.ReleaseEvent;
 import io.fleetlm.operator.status.ConditionType;
@@ -31,7 +32,7 @@ public final class ReleaseEvents {
       Optional<ReleaseCondition> verifiedCondition =
           condition(after, ConditionType.MIGRATIONS_VERIFIED);
       boolean rolledBack =
-          verifiedCondition.map(c -> "RolledBack".equals(c.getReason())).orElse(false);
+          verifiedCondition.map(c -> Reason.RolledBack.name().equals(c.getReason())).orElse(false);
       String message =
           after.getTargetImage()
               + ": "
@@ -40,14 +41,14 @@ public final class ReleaseEvents {
       events.add(
           new ReleaseEvent(
               phaseChange.map(ReleaseEvent::warning).orElse(false),
-              rolledBack ? "RolledBack" : "MigrationsVerified",
+              rolledBack ? Reason.RolledBack : Reason.MigrationsVerified,
               phaseChange.map(p -> message + "; " + p.message()).orElse(message)));
       phaseChange = Optional.empty();
     }
     if (!driftCorrected.isEmpty()) {
       events.add(
           ReleaseEvent.warning(
-              "DriftCorrected",
+              Reason.DriftCorrected,
               "objects of this release were changed outside the FleetlmRelease and were put back: "
                   + String.join("; ", driftCorrected)
                   + ". Change the FleetlmRelease instead."));
@@ -55,7 +56,7 @@ public final class ReleaseEvents {
     for (String job : stoppedJobs) {
       events.add(
           ReleaseEvent.normal(
-              "SupersededMigrationStopped",
+              Reason.SupersededMigrationStopped,
               "stopped migration Job "
                   + job
                   + " of a superseded spec: its pod never started its container, so nothing"
@@ -63,7 +64,7 @@ public final class ReleaseEvents {
     }
     for (String warning : Objects.requireNonNullElse(after.getWarnings(), List.<String>of())) {
       if (!Objects.requireNonNullElse(old.getWarnings(), List.<String>of()).contains(warning)) {
-        events.add(ReleaseEvent.warning("SpecWarning", warning));
+        events.add(ReleaseEvent.warning(Reason.SpecWarning, warning));
       }
     }
     boolean wasPaused = condition(old, ConditionType.PAUSED).isPresent();
@@ -71,8 +72,8 @@ public final class ReleaseEvents {
     if (wasPaused != isPaused) {
       events.add(
           isPaused
-              ? ReleaseEvent.normal("Paused", "spec.paused is true: nothing new starts")
-              : ReleaseEvent.normal("Resumed", "spec.paused is false: the release continues"));
+              ? ReleaseEvent.normal(Reason.Paused, "spec.paused is true: nothing new starts")
+              : ReleaseEvent.normal(Reason.Resumed, "spec.paused is false: the release continues"));
     }
     phaseChange.ifPresent(events::add);
     return events;
@@ -90,7 +91,7 @@ public final class ReleaseEvents {
     return Optional.of(
         new ReleaseEvent(
             to == Phase.Failed,
-            ready.getReason() == null ? to.name() : ready.getReason(),
+            Reason.parse(ready.getReason()).orElse(Reason.ReconcileError),
             (from == null ? "" : from + " -> ") + to + (message.isEmpty() ? "" : ": " + message)));
   }
 

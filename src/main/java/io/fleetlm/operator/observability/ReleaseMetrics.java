@@ -3,11 +3,11 @@ package io.fleetlm.operator.observability;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
 import io.fleetlm.operator.status.ConditionType;
-import io.fleetlm.operator.verification.MigrationVerifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,9 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -30,14 +28,6 @@ import java.util.stream.Stream;
  * the operator's cache of FleetlmReleases, so a deleted release disappears from them.
  */
 public class ReleaseMetrics {
-
-  private static final Set<String> JOB_FAILURES =
-      Set.of("MigrationJobFailed", "DeadlineExceeded", "UnsupportedImage");
-  private static final Set<String> VERIFICATION_FAILURES =
-      Stream.concat(
-              MigrationVerifier.FAILURE_REASONS.stream(),
-              Stream.of("DatabaseUnreachable", "MigrationJobDeleted"))
-          .collect(Collectors.toUnmodifiableSet());
 
   private final MeterRegistry registry;
   private final MultiGauge schemaVersions;
@@ -127,7 +117,8 @@ public class ReleaseMetrics {
       String outcome =
           switch (finished.outcome()) {
             case Migrated, Verified -> "succeeded";
-            case Failed -> JOB_FAILURES.contains(finished.reason()) ? "failed" : null;
+            case Failed ->
+                countedAs(finished.reason(), Reason.Metric.MIGRATION_FAILURE) ? "failed" : null;
             default -> null;
           };
       if (outcome != null && finished.startedAt() != null) {
@@ -141,7 +132,7 @@ public class ReleaseMetrics {
         ReleaseEvents.condition(old, ConditionType.MIGRATIONS_VERIFIED);
     ReleaseEvents.condition(after, ConditionType.MIGRATIONS_VERIFIED)
         .filter(c -> !"True".equals(c.getStatus()))
-        .filter(c -> VERIFICATION_FAILURES.contains(c.getReason()))
+        .filter(c -> countedAs(c.getReason(), Reason.Metric.VERIFICATION_FAILURE))
         .filter(
             c ->
                 verifiedBefore
@@ -151,6 +142,10 @@ public class ReleaseMetrics {
                                 || !Objects.equals(b.getMessage(), c.getMessage()))
                     .orElse(true))
         .ifPresent(c -> verificationFailure(c.getReason()));
+  }
+
+  private static boolean countedAs(String reason, Reason.Metric metric) {
+    return Reason.parse(reason).map(r -> r.metric() == metric).orElse(false);
   }
 
   private static Optional<ReleaseRecord> record(FleetlmReleaseStatus status, String migrationId) {
@@ -188,6 +183,15 @@ public class ReleaseMetrics {
         .tag("direction", direction)
         .register(registry)
         .record(duration);
+  }
+
+  /** An Event that never reached the API server. */
+  public void eventLost(String cause) {
+    Counter.builder("fleetlm_events_lost_total")
+        .description("Events the operator could not write, by cause (queue_full, refused)")
+        .tag("cause", cause)
+        .register(registry)
+        .increment();
   }
 
   public void rolloutFinished(Duration duration) {

@@ -3,6 +3,7 @@ package io.fleetlm.operator.reconciler;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fleetlm.operator.api.MigrationSpec;
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
@@ -35,9 +36,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -47,11 +45,6 @@ import org.jboss.logging.Logger;
 final class MigrationExecutor {
 
   private static final Logger LOG = Logger.getLogger(MigrationExecutor.class);
-  private static final Set<String> VERIFICATION_REASONS =
-      Stream.concat(
-              MigrationVerifier.FAILURE_REASONS.stream(),
-              Stream.of("InvalidDatabaseUrl", "MigrationJobDeleted"))
-          .collect(Collectors.toUnmodifiableSet());
 
   private final KubernetesPort kube;
   private final SchemaHistoryReader historyReader;
@@ -83,7 +76,7 @@ final class MigrationExecutor {
           target.result(
               MigrationProgress.of(
                   Stage.PAUSED,
-                  "Paused",
+                  Reason.Paused,
                   "spec.paused is true: the migration of "
                       + target.image()
                       + " starts when the release is resumed"));
@@ -91,7 +84,7 @@ final class MigrationExecutor {
           target.result(
               MigrationProgress.of(
                   Stage.WAITING_FOR_SUPERSEDED,
-                  "WaitingForSupersededMigration",
+                  Reason.WaitingForSupersededMigration,
                   "migration Job "
                       + step.detail()
                       + " of a superseded release is still running; the migration of "
@@ -147,7 +140,10 @@ final class MigrationExecutor {
       return result(
           new MigrationProgress(
               Stage.VERIFIED,
-              verified.map(ReleaseCondition::getReason).orElse("Verified"),
+              verified
+                  .map(ReleaseCondition::getReason)
+                  .flatMap(Reason::parse)
+                  .orElse(Reason.Verified),
               verified.map(ReleaseCondition::getMessage).orElse("migrations verified"),
               observation.previous().getSchemaVersion(),
               null));
@@ -155,9 +151,10 @@ final class MigrationExecutor {
 
     StepResult previouslyFailed() {
       ReleaseRecord record = history.find(id).orElseThrow();
-      String reason = Objects.requireNonNullElse(record.reason(), "MigrationJobFailed");
+      Reason reason = Reason.parse(record.reason()).orElse(Reason.MigrationJobFailed);
       Stage stage =
-          VERIFICATION_REASONS.contains(reason)
+          reason.metric() == Reason.Metric.VERIFICATION_FAILURE
+                  || reason == Reason.InvalidDatabaseUrl
               ? Stage.VERIFICATION_FAILED
               : Stage.MIGRATION_FAILED;
       return result(failure(stage, reason, record.message()));
@@ -185,7 +182,8 @@ final class MigrationExecutor {
                   + problem
                   + "); fix the Secret and the migration starts";
           return result(
-              new MigrationProgress(Stage.BLOCKED, "DatabaseAuthFailed", message, null, message));
+              new MigrationProgress(
+                  Stage.BLOCKED, Reason.DatabaseAuthFailed, message, null, message));
         }
         return unreachable(backoffKey, problem);
       }
@@ -195,7 +193,7 @@ final class MigrationExecutor {
         return result(
             MigrationProgress.of(
                 Stage.WAITING,
-                "WaitingForDatabase",
+                Reason.WaitingForDatabase,
                 "database "
                     + url.identity()
                     + " is being migrated by "
@@ -216,7 +214,7 @@ final class MigrationExecutor {
       return StepResult.of(
           MigrationProgress.of(
               Stage.MIGRATING,
-              "MigrationRunning",
+              Reason.MigrationRunning,
               // Worded as the reconciles that follow word it: the same status is not written twice.
               "migration Job " + jobName + " is running for " + image()),
           history.started(id, image(), observation.generation(), jobName, now),
@@ -228,7 +226,7 @@ final class MigrationExecutor {
       return result(
               MigrationProgress.of(
                   Stage.WAITING,
-                  "DatabaseUnreachable",
+                  Reason.DatabaseUnreachable,
                   "no migration starts until the database answers (attempt "
                       + backoff.attempts(backoffKey)
                       + ", next in "
@@ -267,12 +265,13 @@ final class MigrationExecutor {
                 + ", and no image is known to revert them: this release has verified no image"
                 + " yet. Set spec.migration.rollbackImage to the image that applied them";
         return result(
-            new MigrationProgress(Stage.BLOCKED, "RollbackImageUnknown", message, null, message));
+            new MigrationProgress(
+                Stage.BLOCKED, Reason.RollbackImageUnknown, message, null, message));
       }
       if (history.lacksReleaseHelper(jobImage)) {
         String message = ImageContract.noRollback(jobImage);
         return result(
-            new MigrationProgress(Stage.BLOCKED, "UnsupportedImage", message, null, message));
+            new MigrationProgress(Stage.BLOCKED, Reason.UnsupportedImage, message, null, message));
       }
       if (kube.createJob(
           MigrationJobFactory.buildRollback(
@@ -284,7 +283,7 @@ final class MigrationExecutor {
       return StepResult.of(
           MigrationProgress.of(
               Stage.MIGRATING,
-              "RollbackRunning",
+              Reason.RollbackRunning,
               "rollback Job "
                   + jobName
                   + " started with "
@@ -337,7 +336,7 @@ final class MigrationExecutor {
       return StepResult.of(
           MigrationProgress.of(
               Stage.MIGRATING,
-              rollingBack ? "RollbackRunning" : "MigrationRunning",
+              rollingBack ? Reason.RollbackRunning : Reason.MigrationRunning,
               (rollingBack ? "rollback Job " : "migration Job ")
                   + jobName
                   + " is running for "
@@ -348,13 +347,13 @@ final class MigrationExecutor {
 
     private String fixFor(MigrationPods.Stall stall) {
       return switch (stall.reason()) {
-        case "ImagePullFailed" ->
+        case ImagePullFailed ->
             "Fix spec.image (or imagePullSecrets, imagePullPolicy); a new image starts its"
                 + " migration at once";
-        case "ContainerConfigError" ->
+        case ContainerConfigError ->
             "Create the Secret or ConfigMap it names, or fix spec.env/envFrom; the kubelet"
                 + " retries by itself";
-        case "Unschedulable" ->
+        case Unschedulable ->
             "Fix spec.nodeSelector, tolerations or resources, or add capacity; the migration"
                 + " starts once the pod is scheduled";
         default -> "Raise spec.resources.limits.memory, then change spec.migration.runId";
@@ -368,21 +367,21 @@ final class MigrationExecutor {
         pods = kube.podsOfJob(job.getMetadata().getNamespace(), job.getMetadata().getName());
       }
       boolean oomKilled =
-          MigrationPods.stall(pods).filter(s -> "OOMKilled".equals(s.reason())).isPresent();
+          MigrationPods.stall(pods).filter(s -> s.reason() == Reason.OOMKilled).isPresent();
       String podText =
           JobFailureMessages.describe(
               job, jobReason, MigrationJobState.of(job).message(), pods, secrets.masker()::mask);
       ReleaseHistory known = remembered(job);
       boolean rollingBack = known.find(id).map(ReleaseRecord::rollbackTo).isPresent();
       Optional<String> unsupported = ImageContract.unsupported(podText, jobImage(job), rollingBack);
-      String reason =
+      Reason reason =
           "DeadlineExceeded".equals(jobReason)
-              ? "DeadlineExceeded"
+              ? Reason.DeadlineExceeded
               : oomKilled
-                  ? "OOMKilled"
+                  ? Reason.OOMKilled
                   : unsupported.isPresent()
-                      ? "UnsupportedImage"
-                      : pods.isEmpty() ? "MigrationPodDeleted" : "MigrationJobFailed";
+                      ? Reason.UnsupportedImage
+                      : pods.isEmpty() ? Reason.MigrationPodDeleted : Reason.MigrationJobFailed;
       String explained =
           oomKilled
               ? podText + ". The migration needs more memory: raise spec.resources.limits.memory"
@@ -431,7 +430,7 @@ final class MigrationExecutor {
         return StepResult.of(
                 MigrationProgress.of(
                     Stage.VERIFYING,
-                    "DatabaseUnreachable",
+                    Reason.DatabaseUnreachable,
                     (jobLost
                             ? "the migration Job was deleted while it ran; the database decides"
                                 + " whether its migrations are in place, but cannot be read yet"
@@ -452,7 +451,7 @@ final class MigrationExecutor {
           known.find(id).map(ReleaseRecord::output).flatMap(ImageMigrationReport::parse);
       VerificationResult result = MigrationVerifier.verify(schemaHistory, expected, image);
       if (!result.passed()) {
-        String reason = jobLost ? "MigrationJobDeleted" : result.reason();
+        Reason reason = jobLost ? Reason.MigrationJobDeleted : result.reason();
         String message =
             jobLost
                 ? "migration Job "
@@ -511,7 +510,7 @@ final class MigrationExecutor {
       return job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
     }
 
-    private MigrationProgress failure(Stage stage, String reason, String detail) {
+    private MigrationProgress failure(Stage stage, Reason reason, String detail) {
       String serving =
           observation
               .deployment()
@@ -530,7 +529,8 @@ final class MigrationExecutor {
           e instanceof MissingSecretException
               ? e.getMessage()
               : e.getMessage() + "; fix the Secret";
-      String reason = e instanceof MissingSecretException ? "SecretNotFound" : "InvalidDatabaseUrl";
+      Reason reason =
+          e instanceof MissingSecretException ? Reason.SecretNotFound : Reason.InvalidDatabaseUrl;
       return new MigrationProgress(Stage.BLOCKED, reason, message, null, message);
     }
   }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
 import io.fleetlm.operator.config.OperatorConfig;
@@ -194,7 +195,7 @@ final class ReleaseReconciliation {
     FleetlmRelease release = fresh.get();
     SecretMasker masker = maskerFor(release);
     Optional<String> refusedKind = refusedKind(error);
-    String reason = refusedKind.isPresent() ? "InvalidPodTemplate" : "ReconcileError";
+    Reason reason = refusedKind.isPresent() ? Reason.InvalidPodTemplate : Reason.ReconcileError;
     String message =
         masker.mask(
             refusedKind

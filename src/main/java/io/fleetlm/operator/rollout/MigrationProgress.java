@@ -1,11 +1,13 @@
 package io.fleetlm.operator.rollout;
 
+import io.fleetlm.operator.api.Reason;
+
 /**
  * Where the target release's migration stands after this reconcile, with the reason and message the
  * conditions will carry.
  */
 public record MigrationProgress(
-    Stage stage, String reason, String message, String schemaVersion, String failureMessage) {
+    Stage stage, Reason reason, String message, String schemaVersion, String failureMessage) {
 
   public enum Stage {
     /** Something the user must fix before a migration can start (e.g. a missing Secret). */
@@ -31,7 +33,7 @@ public record MigrationProgress(
     VERIFIED
   }
 
-  public static MigrationProgress of(Stage stage, String reason, String message) {
+  public static MigrationProgress of(Stage stage, Reason reason, String message) {
     return new MigrationProgress(stage, reason, message, null, null);
   }
 

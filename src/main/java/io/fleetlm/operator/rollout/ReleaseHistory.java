@@ -1,5 +1,6 @@
 package io.fleetlm.operator.rollout;
 
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
 import java.time.Instant;
@@ -67,7 +68,7 @@ public final class ReleaseHistory {
       String migrationId,
       ReleaseOutcome outcome,
       String schemaVersion,
-      String reason,
+      Reason reason,
       String message,
       Instant now) {
     return replace(
@@ -80,7 +81,11 @@ public final class ReleaseHistory {
           boolean finished =
               outcome != ReleaseOutcome.Migrating && outcome != ReleaseOutcome.Migrated;
           return record.at(
-              outcome, schemaVersion, reason, message, finished ? now.toString() : null);
+              outcome,
+              schemaVersion,
+              reason == null ? null : reason.name(),
+              message,
+              finished ? now.toString() : null);
         });
   }
 
@@ -106,7 +111,7 @@ public final class ReleaseHistory {
               ? record.at(
                   ReleaseOutcome.Superseded,
                   null,
-                  "Superseded",
+                  Reason.Superseded.name(),
                   "superseded by generation " + generation + " before it was verified",
                   now.toString())
               : record);
@@ -121,7 +126,7 @@ public final class ReleaseHistory {
    */
   public boolean lacksReleaseHelper(String image) {
     return records.stream()
-        .filter(r -> "UnsupportedImage".equals(r.reason()))
+        .filter(r -> Reason.UnsupportedImage.name().equals(r.reason()))
         .anyMatch(
             r ->
                 r.rollbackTo() == null

@@ -1,5 +1,6 @@
 package io.fleetlm.operator.status;
 
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +26,16 @@ final class Conditions {
     this.now = now;
   }
 
-  Conditions set(String type, String status, String reason, String message) {
+  Conditions set(String type, String status, Reason reason, String message) {
+    return set(type, status, reason.name(), message);
+  }
+
+  /** Keeps a condition as it was written, reason and all. */
+  Conditions keep(ReleaseCondition kept) {
+    return set(kept.getType(), kept.getStatus(), kept.getReason(), kept.getMessage());
+  }
+
+  private Conditions set(String type, String status, String reason, String message) {
     String since =
         find(previous, type)
             .filter(c -> status.equals(c.getStatus()))

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
@@ -48,32 +49,38 @@ public final class StatusCalculator {
             : rolloutProgress(rollout, in.targetMigrationId(), targetImage);
     if (rolledOut) {
       conditions.set(
-          ConditionType.ROLLED_OUT, TRUE, "RolloutComplete", "Deployment " + rollout.describe());
+          ConditionType.ROLLED_OUT,
+          TRUE,
+          Reason.RolloutComplete,
+          "Deployment " + rollout.describe());
     } else if (verified) {
       conditions.set(
-          ConditionType.ROLLED_OUT, FALSE, paused ? "Paused" : "RollingOut", rolloutProgress);
+          ConditionType.ROLLED_OUT,
+          FALSE,
+          paused ? Reason.Paused : Reason.RollingOut,
+          rolloutProgress);
     } else {
       conditions.set(
           ConditionType.ROLLED_OUT,
           FALSE,
-          "AwaitingVerification",
+          Reason.AwaitingVerification,
           rollout.exists()
               ? "the Deployment keeps running "
                   + rollout.image()
                   + " until the new release is verified"
               : "the Deployment is created once the migrations are verified");
     }
-    String waitingReason = verified ? "RollingOut" : migration.reason();
+    Reason waitingReason = verified ? Reason.RollingOut : migration.reason();
     String waitingMessage = verified ? rolloutProgress : migration.message();
     if (paused && !rolledOut && !stalled) {
-      waitingReason = "Paused";
+      waitingReason = Reason.Paused;
       waitingMessage =
           "spec.paused is true; waiting to be resumed: "
               + (verified ? rolloutProgress : migration.message());
     }
     if (rolledOut) {
       conditions.set(
-          ConditionType.READY, TRUE, "Ready", targetImage + " is verified and rolled out");
+          ConditionType.READY, TRUE, Reason.Ready, targetImage + " is verified and rolled out");
     } else {
       conditions.set(ConditionType.READY, FALSE, waitingReason, waitingMessage);
     }
@@ -81,18 +88,18 @@ public final class StatusCalculator {
     conditions.set(
         ConditionType.RECONCILING,
         reconciling ? TRUE : FALSE,
-        reconciling ? waitingReason : "Idle",
+        reconciling ? waitingReason : Reason.Idle,
         reconciling ? waitingMessage : "");
     conditions.set(
         ConditionType.STALLED,
         stalled ? TRUE : FALSE,
-        stalled ? migration.reason() : "Progressing",
+        stalled ? migration.reason() : Reason.Progressing,
         stalled ? migration.message() : "");
     if (paused) {
       conditions.set(
           ConditionType.PAUSED,
           TRUE,
-          "Paused",
+          Reason.Paused,
           "spec.paused is true: no migration starts and the Deployment is not changed");
     }
 
@@ -128,7 +135,7 @@ public final class StatusCalculator {
    * kstatus conditions say what went wrong, and Stalled only once retrying has not helped.
    */
   public static FleetlmReleaseStatus error(
-      FleetlmRelease release, String reason, String message, boolean stalled, Instant now) {
+      FleetlmRelease release, Reason reason, String message, boolean stalled, Instant now) {
     FleetlmReleaseStatus previous = previousOf(release);
     long generation = generationOf(release);
     Conditions conditions = new Conditions(previous.getConditions(), generation, now);
@@ -136,19 +143,19 @@ public final class StatusCalculator {
         List.of(ConditionType.READY, ConditionType.RECONCILING, ConditionType.STALLED);
     for (ReleaseCondition kept : previous.getConditions()) {
       if (!own.contains(kept.getType())) {
-        conditions.set(kept.getType(), kept.getStatus(), kept.getReason(), kept.getMessage());
+        conditions.keep(kept);
       }
     }
     conditions.set(ConditionType.READY, FALSE, reason, message);
     conditions.set(
         ConditionType.RECONCILING,
         stalled ? FALSE : TRUE,
-        stalled ? "Idle" : reason,
+        stalled ? Reason.Idle : reason,
         stalled ? "" : "retrying: " + message);
     conditions.set(
         ConditionType.STALLED,
         stalled ? TRUE : FALSE,
-        stalled ? reason : "Progressing",
+        stalled ? reason : Reason.Progressing,
         stalled ? message : "");
     FleetlmReleaseStatus status = copyOf(previous);
     status.setObservedGeneration(generation);
@@ -213,7 +220,7 @@ public final class StatusCalculator {
           conditions.set(type, UNKNOWN, migration.reason(), migration.message());
       case MIGRATION_FAILED -> conditions.set(type, FALSE, migration.reason(), migration.message());
       case VERIFYING, VERIFICATION_FAILED, VERIFIED ->
-          conditions.set(type, TRUE, "MigrationCompleted", "the migration ran to completion");
+          conditions.set(type, TRUE, Reason.MigrationCompleted, "the migration ran to completion");
     }
   }
 
@@ -221,9 +228,10 @@ public final class StatusCalculator {
     String type = ConditionType.MIGRATIONS_VERIFIED;
     switch (migration.stage()) {
       case BLOCKED, PAUSED, WAITING, WAITING_FOR_SUPERSEDED, MIGRATING, STALLED ->
-          conditions.set(type, UNKNOWN, "AwaitingMigration", "verification follows the migration");
+          conditions.set(
+              type, UNKNOWN, Reason.AwaitingMigration, "verification follows the migration");
       case MIGRATION_FAILED ->
-          conditions.set(type, FALSE, "MigrationFailed", "the migration did not complete");
+          conditions.set(type, FALSE, Reason.MigrationFailed, "the migration did not complete");
       case VERIFYING, VERIFICATION_FAILED, VERIFIED ->
           conditions.set(
               type,

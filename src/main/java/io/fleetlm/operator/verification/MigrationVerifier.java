@@ -1,6 +1,7 @@
 package io.fleetlm.operator.verification;
 
 import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.SchemaAheadPolicy;
 import io.fleetlm.operator.database.AppliedMigration;
 import io.fleetlm.operator.database.SchemaHistory;
@@ -8,7 +9,6 @@ import java.math.BigInteger;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.flywaydb.core.api.MigrationVersion;
@@ -18,19 +18,6 @@ import org.flywaydb.core.api.MigrationVersion;
  * failure flag, so for Ecto this compares version sets; Flyway adds failed rows.
  */
 public final class MigrationVerifier {
-
-  /** Every reason a verification that read the database can fail with. */
-  public static final Set<String> FAILURE_REASONS =
-      Set.of(
-          "HistoryTableMissing",
-          "FailedMigrationRecorded",
-          "MigrationsMissing",
-          "HistoryEmpty",
-          "SchemaAhead",
-          "RollbackIncomplete",
-          "RollbackTargetNotApplied",
-          "MigrationsPending",
-          "UnknownMigrationsInDatabase");
 
   private static final int LISTED = 10;
   private static final String REPEATABLE = "repeatable:";
@@ -49,7 +36,7 @@ public final class MigrationVerifier {
       SchemaHistory history, ExpectedSchema expected, Optional<ImageMigrationReport> image) {
     if (!history.tableExists()) {
       return failure(
-          "HistoryTableMissing",
+          Reason.HistoryTableMissing,
           "table "
               + history.table()
               + " does not exist: no migration has run against this database. Check that the"
@@ -71,7 +58,7 @@ public final class MigrationVerifier {
     String latest = applied.isEmpty() ? null : applied.last();
     if (!failedRows.isEmpty()) {
       return failure(
-          "FailedMigrationRecorded",
+          Reason.FailedMigrationRecorded,
           history.table()
               + " records failed migrations: "
               + listed(failedRows)
@@ -84,7 +71,7 @@ public final class MigrationVerifier {
       if (!above.isEmpty()) {
         return new VerificationResult(
             false,
-            "RollbackIncomplete",
+            Reason.RollbackIncomplete,
             "the database still holds "
                 + above.size()
                 + " migration(s) above rollbackTo "
@@ -99,7 +86,7 @@ public final class MigrationVerifier {
       }
       if (!applied.contains(expected.rollbackTo())) {
         return failure(
-            "RollbackTargetNotApplied",
+            Reason.RollbackTargetNotApplied,
             "rollbackTo "
                 + expected.rollbackTo()
                 + " is not applied (newest applied: "
@@ -123,7 +110,7 @@ public final class MigrationVerifier {
     if (!missing.isEmpty()) {
       return new VerificationResult(
           false,
-          "MigrationsMissing",
+          Reason.MigrationsMissing,
           "the database lacks "
               + missing.size()
               + " required migration(s): "
@@ -139,7 +126,7 @@ public final class MigrationVerifier {
     if (required.isEmpty()) {
       if (applied.isEmpty()) {
         return failure(
-            "HistoryEmpty",
+            Reason.HistoryEmpty,
             history.table()
                 + " is empty: the migration applied nothing. Set spec.migration.expectedVersion"
                 + " to the release's newest migration so verification can tell what is missing.",
@@ -147,7 +134,7 @@ public final class MigrationVerifier {
       }
       return new VerificationResult(
           true,
-          "HistoryPresent",
+          Reason.HistoryPresent,
           "newest applied version is "
               + latest
               + "; no expectedVersion is set, so only the presence of a history was checked",
@@ -158,7 +145,7 @@ public final class MigrationVerifier {
     if (expected.rollback()) {
       return new VerificationResult(
           true,
-          "RolledBack",
+          Reason.RolledBack,
           "the database ends at "
               + expected.rollbackTo()
               + " as spec.migration.rollbackTo asks: nothing above it is applied, and all "
@@ -172,7 +159,7 @@ public final class MigrationVerifier {
     if (!ahead.isEmpty() && expected.schemaAhead() == SchemaAheadPolicy.Block) {
       return new VerificationResult(
           false,
-          "SchemaAhead",
+          Reason.SchemaAhead,
           "the database holds "
               + ahead.size()
               + " migration(s) newer than this release knows: "
@@ -190,7 +177,7 @@ public final class MigrationVerifier {
     if (!ahead.isEmpty()) {
       return new VerificationResult(
           true,
-          "SchemaAhead",
+          Reason.SchemaAhead,
           "all required migrations are applied; the database also holds "
               + ahead.size()
               + " newer version(s) this release does not know ("
@@ -202,7 +189,7 @@ public final class MigrationVerifier {
     }
     return new VerificationResult(
         true,
-        "Verified",
+        Reason.Verified,
         "all "
             + required.size()
             + " required migration(s) applied; newest is "
@@ -222,7 +209,7 @@ public final class MigrationVerifier {
       return Optional.of(
           new VerificationResult(
               false,
-              "MigrationsPending",
+              Reason.MigrationsPending,
               "the image reports "
                   + image.downCount()
                   + " of its "
@@ -239,7 +226,7 @@ public final class MigrationVerifier {
       return Optional.of(
           new VerificationResult(
               false,
-              "MigrationsPending",
+              Reason.MigrationsPending,
               "the image reports its newest migration "
                   + image.newest()
                   + " as applied, but "
@@ -255,7 +242,7 @@ public final class MigrationVerifier {
       return Optional.of(
           new VerificationResult(
               false,
-              "UnknownMigrationsInDatabase",
+              Reason.UnknownMigrationsInDatabase,
               "the database holds "
                   + image.unknownCount()
                   + " migration(s) this image has no file for (** FILE NOT FOUND **): "
@@ -285,7 +272,7 @@ public final class MigrationVerifier {
     }
   }
 
-  private static VerificationResult failure(String reason, String message, String latest) {
+  private static VerificationResult failure(Reason reason, String message, String latest) {
     return new VerificationResult(false, reason, message, latest, List.of(), List.of());
   }
 

@@ -1,16 +1,17 @@
 package io.fleetlm.operator.verification;
 
+import io.fleetlm.operator.api.Reason;
 import java.util.List;
 
 /**
  * Outcome of comparing a history table with what a release expects.
  *
- * @param reason CamelCase reason for the MigrationsVerified condition
+ * @param reason the reason for the MigrationsVerified condition
  * @param message what was found and, on failure, how to fix it
  */
 public record VerificationResult(
     boolean passed,
-    String reason,
+    Reason reason,
     String message,
     String latestVersion,
     List<String> missing,

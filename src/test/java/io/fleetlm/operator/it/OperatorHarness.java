@@ -1,5 +1,6 @@
 package io.fleetlm.operator.it;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fleetlm.operator.config.OperatorConfig;
 import io.fleetlm.operator.config.ProductionConfig;
@@ -7,9 +8,12 @@ import io.fleetlm.operator.database.JdbcSchemaHistoryReader;
 import io.fleetlm.operator.observability.ReleaseMetrics;
 import io.fleetlm.operator.reconciler.FleetlmReleaseReconciler;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The operator, run in the test JVM against the test cluster and watching one namespace, with the
@@ -22,6 +26,24 @@ public final class OperatorHarness implements AutoCloseable {
   private final String namespace;
   private Operator operator;
   private SimpleMeterRegistry registry;
+  private final FinishedReconciliations finished = new FinishedReconciliations();
+
+  /** Counts the reconciliations that ended, per release, as JOSDK reports them. */
+  private static final class FinishedReconciliations implements Metrics {
+    private final Map<String, Integer> counts = new ConcurrentHashMap<>();
+
+    @Override
+    public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
+      counts.merge(
+          key(resource.getMetadata().getNamespace(), resource.getMetadata().getName()),
+          1,
+          Integer::sum);
+    }
+
+    static String key(String namespace, String name) {
+      return namespace + "/" + name;
+    }
+  }
 
   public OperatorHarness(KubernetesClient client, String namespace) {
     this.client = client;
@@ -42,6 +64,7 @@ public final class OperatorHarness implements AutoCloseable {
             o ->
                 o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
+                    .withMetrics(finished)
                     .withCacheSyncTimeout(Duration.ofSeconds(30)));
     operator.register(reconciler, c -> c.settingNamespaces(namespace));
     operator.start();
@@ -58,6 +81,11 @@ public final class OperatorHarness implements AutoCloseable {
   public OperatorHarness restart() {
     stop();
     return start();
+  }
+
+  /** How many reconciliations of the release have ended since the harness was made. */
+  public int reconciliationsOf(String namespace, String name) {
+    return finished.counts.getOrDefault(FinishedReconciliations.key(namespace, name), 0);
   }
 
   public SimpleMeterRegistry registry() {

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fleetlm.operator.api.Reason;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,7 +29,7 @@ class MigrationPodsTest {
     assertThat(MigrationPods.stall(List.of(pod)))
         .hasValueSatisfying(
             s -> {
-              assertThat(s.reason()).isEqualTo(stall);
+              assertThat(s.reason()).isEqualTo(Reason.valueOf(stall));
               assertThat(s.message()).isEqualTo(waiting + ": what the kubelet said");
             });
     assertThat(MigrationPods.neverStarted(List.of(pod))).isTrue();
@@ -52,7 +53,8 @@ class MigrationPodsTest {
                     .build())
             .endStatus()
             .build();
-    assertThat(MigrationPods.stall(List.of(pod)).orElseThrow().reason()).isEqualTo("Unschedulable");
+    assertThat(MigrationPods.stall(List.of(pod)).orElseThrow().reason())
+        .isEqualTo(Reason.Unschedulable);
     assertThat(MigrationPods.neverStarted(List.of(pod))).isTrue();
   }
 
@@ -71,7 +73,8 @@ class MigrationPodsTest {
                 .withReason("OOMKilled")
                 .endTerminated()
                 .build());
-    assertThat(MigrationPods.stall(List.of(oom)).orElseThrow().reason()).isEqualTo("OOMKilled");
+    assertThat(MigrationPods.stall(List.of(oom)).orElseThrow().reason())
+        .isEqualTo(Reason.OOMKilled);
     assertThat(MigrationPods.neverStarted(List.of(oom))).isFalse();
   }
 

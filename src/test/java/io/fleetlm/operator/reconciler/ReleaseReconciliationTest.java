@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.config.ProductionConfig;
@@ -213,7 +214,7 @@ class ReleaseReconciliationTest {
     assertThat(status.getFailureMessage()).contains("exit code 1", "could not boot");
     assertThat(json(status)).doesNotContain(KEY_BASE).doesNotContain(PASSWORD);
     assertThat(kube.events).allSatisfy(e -> assertThat(e.message()).doesNotContain(KEY_BASE));
-    assertThat(kube.events).extracting(ReleaseEvent::reason).contains("MigrationJobFailed");
+    assertThat(reasons()).contains("MigrationJobFailed");
 
     assertThat(status().getHistory().get(0).output())
         .as("the container's last words, kept beyond the Job")
@@ -310,7 +311,7 @@ class ReleaseReconciliationTest {
         .asString()
         .contains("spec.publicHost is not set")
         .contains("403");
-    assertThat(kube.events).filteredOn(e -> e.reason().equals("SpecWarning")).hasSize(1);
+    assertThat(kube.events).filteredOn(e -> e.reason() == Reason.SpecWarning).hasSize(1);
     assertThat(lastEvent("SpecWarning").warning()).isTrue();
 
     edit(r -> r.getSpec().setPublicHost("chat.example.com"));
@@ -341,6 +342,32 @@ class ReleaseReconciliationTest {
 
     assertThat(condition("Stalled").getReason()).isEqualTo("MigrationPodDeleted");
     assertThat(condition("Stalled").getMessage()).contains("pod was deleted");
+  }
+
+  @Test
+  void everyWayAMigrationJobFailsIsCountedAsAFailedMigration() {
+    // Before reasons were typed, the metric knew two of them: a pod deleted mid-run was lost.
+    reconcile();
+    kube.finishJob(jobName(), false, null, 0);
+    kube.podsByJob.clear();
+
+    reconcile();
+
+    assertThat(condition("Stalled").getReason()).isEqualTo("MigrationPodDeleted");
+    assertThat(
+            meters
+                .get("fleetlm_migration_duration_seconds")
+                .tag("outcome", "failed")
+                .timer()
+                .count())
+        .isEqualTo(1);
+    assertThat(
+            meters
+                .get("fleetlm_release_failures_total")
+                .tag("reason", "MigrationPodDeleted")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
   }
 
   @Test
@@ -561,7 +588,7 @@ class ReleaseReconciliationTest {
     kube.rollOut("chat");
     reconcile();
     assertThat(condition("Ready").getStatus()).isEqualTo("True");
-    assertThat(kube.events).filteredOn(e -> e.reason().equals("DriftCorrected")).hasSize(1);
+    assertThat(kube.events).filteredOn(e -> e.reason() == Reason.DriftCorrected).hasSize(1);
   }
 
   @Test
@@ -1051,12 +1078,12 @@ class ReleaseReconciliationTest {
   }
 
   private List<String> reasons() {
-    return kube.events.stream().map(ReleaseEvent::reason).toList();
+    return kube.events.stream().map(e -> e.reason().name()).toList();
   }
 
   private ReleaseEvent lastEvent(String reason) {
     return kube.events.stream()
-        .filter(e -> e.reason().equals(reason))
+        .filter(e -> e.reason().name().equals(reason))
         .reduce((a, b) -> b)
         .orElseThrow(() -> new AssertionError("no " + reason + " Event in " + reasons()));
   }

@@ -2,6 +2,7 @@ package io.fleetlm.operator.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
 import java.time.Instant;
@@ -30,7 +31,7 @@ class ReleaseHistoryTest {
     ReleaseHistory history =
         ReleaseHistory.of(List.of())
             .started("done", "img:1", 1, "j1", NOW)
-            .mark("done", ReleaseOutcome.Verified, "1", "Verified", "ok", NOW)
+            .mark("done", ReleaseOutcome.Verified, "1", Reason.Verified, "ok", NOW)
             .started("running", "img:2", 2, "j2", NOW)
             .started("target", "img:3", 3, "j3", NOW)
             .supersedeAllBut("target", 3, NOW);
@@ -45,7 +46,8 @@ class ReleaseHistoryTest {
   void changesMakeANewHistoryAndLeaveTheOldOneAsItWas() {
     ReleaseHistory cached =
         ReleaseHistory.of(List.of(ReleaseRecord.started("a", "img:1", 1L, "j", NOW.toString())));
-    ReleaseHistory failed = cached.mark("a", ReleaseOutcome.Failed, null, "X", "m", NOW);
+    ReleaseHistory failed =
+        cached.mark("a", ReleaseOutcome.Failed, null, Reason.MigrationJobFailed, "m", NOW);
     assertThat(cached.find("a").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Migrating);
     assertThat(failed.find("a").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Failed);
     assertThat(failed.find("a").orElseThrow().finishedAt()).isEqualTo(NOW.toString());
@@ -56,8 +58,14 @@ class ReleaseHistoryTest {
     ReleaseHistory history =
         ReleaseHistory.of(List.of())
             .started("a", "img:1", 4, "job-a", NOW)
-            .mark("a", ReleaseOutcome.Verified, "1001", "Verified", "ok", NOW.plusSeconds(5))
-            .mark("a", ReleaseOutcome.Failed, null, "Later", "m", NOW.plusSeconds(9));
+            .mark("a", ReleaseOutcome.Verified, "1001", Reason.Verified, "ok", NOW.plusSeconds(5))
+            .mark(
+                "a",
+                ReleaseOutcome.Failed,
+                null,
+                Reason.MigrationJobFailed,
+                "m",
+                NOW.plusSeconds(9));
     ReleaseRecord record = history.find("a").orElseThrow();
     assertThat(record.image()).isEqualTo("img:1");
     assertThat(record.generation()).isEqualTo(4L);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.kube.ReleaseFixture;
 import io.fleetlm.operator.rollout.ClusterState;
@@ -123,7 +124,7 @@ class StatusCalculatorTest {
   void anErrorSaysWhyAndStallsOnlyWhenAskedTo() {
     release.setStatus(compute(Stage.VERIFIED, DONE));
     FleetlmReleaseStatus retrying =
-        StatusCalculator.error(release, "ReconcileError", "boom", false, T0.plusSeconds(5));
+        StatusCalculator.error(release, Reason.ReconcileError, "boom", false, T0.plusSeconds(5));
     assertThat(status(retrying, ConditionType.READY)).isEqualTo("False");
     assertThat(status(retrying, ConditionType.RECONCILING)).isEqualTo("True");
     assertThat(status(retrying, ConditionType.STALLED)).isEqualTo("False");
@@ -132,7 +133,8 @@ class StatusCalculatorTest {
         .isEqualTo(release.getStatus().getVerifiedMigrationId());
 
     FleetlmReleaseStatus stalled =
-        StatusCalculator.error(release, "InvalidPodTemplate", "refused", true, T0.plusSeconds(5));
+        StatusCalculator.error(
+            release, Reason.InvalidPodTemplate, "refused", true, T0.plusSeconds(5));
     assertThat(status(stalled, ConditionType.STALLED)).isEqualTo("True");
     assertThat(condition(stalled, ConditionType.STALLED).getReason())
         .isEqualTo("InvalidPodTemplate");
@@ -177,7 +179,7 @@ class StatusCalculatorTest {
 
   private StatusInputs inputs(Stage stage, RolloutState rollout, Instant now) {
     MigrationProgress progress =
-        new MigrationProgress(stage, "SomeReason", "some message", null, "details");
+        new MigrationProgress(stage, Reason.MigrationRunning, "some message", null, "details");
     return new StatusInputs(
         release,
         "target",

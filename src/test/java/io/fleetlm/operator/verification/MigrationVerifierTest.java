@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fleetlm.operator.api.MigrationSpec;
 import io.fleetlm.operator.api.MigrationTool;
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.SchemaAheadPolicy;
 import io.fleetlm.operator.database.AppliedMigration;
 import io.fleetlm.operator.database.SchemaHistory;
@@ -22,7 +23,7 @@ class MigrationVerifierTest {
         MigrationVerifier.verify(
             ecto("20250930063818", "20251021155555"), expect("20251021155555"));
     assertThat(result.passed()).isTrue();
-    assertThat(result.reason()).isEqualTo("Verified");
+    assertThat(result.reason()).isEqualTo(Reason.Verified);
     assertThat(result.latestVersion()).isEqualTo("20251021155555");
   }
 
@@ -36,7 +37,7 @@ class MigrationVerifierTest {
             new LinkedHashSet<>(List.of("1003", "1001", "1002")));
     VerificationResult result = MigrationVerifier.verify(ecto("1001"), expected);
     assertThat(result.passed()).isFalse();
-    assertThat(result.reason()).isEqualTo("MigrationsMissing");
+    assertThat(result.reason()).isEqualTo(Reason.MigrationsMissing);
     assertThat(result.missing()).containsExactly("1002", "1003");
     assertThat(result.message()).contains("1002, 1003").contains("newest applied: 1001");
   }
@@ -45,7 +46,7 @@ class MigrationVerifierTest {
   void ectoVersionsCompareNumericallyNotAsText() {
     VerificationResult result = MigrationVerifier.verify(ecto("9", "10"), expect("9"));
     assertThat(result.latestVersion()).isEqualTo("10");
-    assertThat(result.reason()).isEqualTo("SchemaAhead");
+    assertThat(result.reason()).isEqualTo(Reason.SchemaAhead);
     assertThat(result.ahead()).containsExactly("10");
   }
 
@@ -54,7 +55,7 @@ class MigrationVerifierTest {
     VerificationResult result =
         MigrationVerifier.verify(ecto("1001", "1002", "1003"), expect("1001"));
     assertThat(result.passed()).isFalse();
-    assertThat(result.reason()).isEqualTo("SchemaAhead");
+    assertThat(result.reason()).isEqualTo(Reason.SchemaAhead);
     assertThat(result.message())
         .contains("1002, 1003")
         .contains("Fleetlm.Release.rollback(Fleetlm.Repo, 1002)")
@@ -66,7 +67,7 @@ class MigrationVerifierTest {
     var allowing = allowingNewer("1001");
     VerificationResult result = MigrationVerifier.verify(ecto("1001", "1002", "1003"), allowing);
     assertThat(result.passed()).isTrue();
-    assertThat(result.reason()).isEqualTo("SchemaAhead");
+    assertThat(result.reason()).isEqualTo(Reason.SchemaAhead);
     assertThat(result.message()).contains("1002, 1003").contains("allowed");
   }
 
@@ -75,7 +76,7 @@ class MigrationVerifierTest {
     VerificationResult result =
         MigrationVerifier.verify(SchemaHistory.missing("schema_migrations"), expect("1"));
     assertThat(result.passed()).isFalse();
-    assertThat(result.reason()).isEqualTo("HistoryTableMissing");
+    assertThat(result.reason()).isEqualTo(Reason.HistoryTableMissing);
     assertThat(result.message()).contains("DATABASE_URL");
   }
 
@@ -83,10 +84,10 @@ class MigrationVerifierTest {
   void withoutExpectationsAnEmptyHistoryFailsAndAFilledOnePasses() {
     ExpectedSchema none =
         new ExpectedSchema(MigrationTool.ECTO, "schema_migrations", null, Set.of());
-    assertThat(MigrationVerifier.verify(ecto(), none).reason()).isEqualTo("HistoryEmpty");
+    assertThat(MigrationVerifier.verify(ecto(), none).reason()).isEqualTo(Reason.HistoryEmpty);
     VerificationResult filled = MigrationVerifier.verify(ecto("5"), none);
     assertThat(filled.passed()).isTrue();
-    assertThat(filled.reason()).isEqualTo("HistoryPresent");
+    assertThat(filled.reason()).isEqualTo(Reason.HistoryPresent);
   }
 
   @Test
@@ -100,7 +101,7 @@ class MigrationVerifierTest {
         new ExpectedSchema(MigrationTool.FLYWAY, "flyway_schema_history", "1", Set.of("1"));
     VerificationResult result = MigrationVerifier.verify(history, expected);
     assertThat(result.passed()).isFalse();
-    assertThat(result.reason()).isEqualTo("FailedMigrationRecorded");
+    assertThat(result.reason()).isEqualTo(Reason.FailedMigrationRecorded);
     assertThat(result.message()).contains("2");
   }
 
@@ -118,7 +119,7 @@ class MigrationVerifierTest {
         new ExpectedSchema(MigrationTool.FLYWAY, "flyway_schema_history", "1.10", Set.of("1.10"));
     VerificationResult result = MigrationVerifier.verify(history, expected);
     assertThat(result.passed()).isTrue();
-    assertThat(result.reason()).isEqualTo("Verified");
+    assertThat(result.reason()).isEqualTo(Reason.Verified);
     assertThat(result.latestVersion()).isEqualTo("1.10");
   }
 
@@ -128,19 +129,19 @@ class MigrationVerifierTest {
 
     VerificationResult done = MigrationVerifier.verify(ecto("1000", "1001"), backTo1001);
     assertThat(done.passed()).isTrue();
-    assertThat(done.reason()).isEqualTo("RolledBack");
+    assertThat(done.reason()).isEqualTo(Reason.RolledBack);
     assertThat(done.message()).contains("ends at 1001");
 
     VerificationResult incomplete =
         MigrationVerifier.verify(ecto("1000", "1001", "1003"), backTo1001);
     assertThat(incomplete.passed()).isFalse();
-    assertThat(incomplete.reason()).isEqualTo("RollbackIncomplete");
+    assertThat(incomplete.reason()).isEqualTo(Reason.RollbackIncomplete);
     assertThat(incomplete.ahead()).containsExactly("1003");
 
     // Ecto's to: is inclusive: a helper called with the target itself reverts it too.
     VerificationResult tooFar = MigrationVerifier.verify(ecto("1000"), backTo1001);
     assertThat(tooFar.passed()).isFalse();
-    assertThat(tooFar.reason()).isEqualTo("RollbackTargetNotApplied");
+    assertThat(tooFar.reason()).isEqualTo(Reason.RollbackTargetNotApplied);
     assertThat(tooFar.message()).contains("newest applied: 1000");
   }
 
@@ -153,12 +154,12 @@ class MigrationVerifierTest {
     VerificationResult passed =
         MigrationVerifier.verify(ecto("1001", "1002"), none, Optional.of(report));
     assertThat(passed.passed()).isTrue();
-    assertThat(passed.reason()).isEqualTo("Verified");
+    assertThat(passed.reason()).isEqualTo(Reason.Verified);
     assertThat(passed.message()).contains("newest is 1002").contains("all 2 of its migration(s)");
 
     VerificationResult otherDatabase =
         MigrationVerifier.verify(ecto("1001"), none, Optional.of(report));
-    assertThat(otherDatabase.reason()).isEqualTo("MigrationsPending");
+    assertThat(otherDatabase.reason()).isEqualTo(Reason.MigrationsPending);
     assertThat(otherDatabase.message()).contains("read different databases");
   }
 
@@ -168,7 +169,7 @@ class MigrationVerifierTest {
     VerificationResult result =
         MigrationVerifier.verify(ecto("1001"), expect("1001"), Optional.of(report));
     assertThat(result.passed()).isFalse();
-    assertThat(result.reason()).isEqualTo("MigrationsPending");
+    assertThat(result.reason()).isEqualTo(Reason.MigrationsPending);
     assertThat(result.message())
         .contains("2 of its 3 migration(s) still down")
         .contains("1002, 1003");
@@ -179,7 +180,7 @@ class MigrationVerifierTest {
     var report = new ImageMigrationReport(1, "1001", 0, List.of(), 1, List.of("999"));
     VerificationResult blocked =
         MigrationVerifier.verify(ecto("999", "1001"), expect("1001"), Optional.of(report));
-    assertThat(blocked.reason()).isEqualTo("UnknownMigrationsInDatabase");
+    assertThat(blocked.reason()).isEqualTo(Reason.UnknownMigrationsInDatabase);
     assertThat(blocked.message()).contains("999").contains("FILE NOT FOUND");
 
     ExpectedSchema allowing = allowingNewer("1001");
