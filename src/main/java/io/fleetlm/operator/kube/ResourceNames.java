@@ -29,6 +29,8 @@ public final class ResourceNames {
   public static final String MIGRATION_CONTAINER = "migrate";
 
   private static final int MAX_LABEL_VALUE = 63;
+  private static final int MAX_OBJECT_NAME = 253;
+  private static final int NAME_HASH_LENGTH = 8;
   private static final String MIGRATE_INFIX = "-migrate-";
 
   private ResourceNames() {}
@@ -44,17 +46,15 @@ public final class ResourceNames {
 
   /** Service names are DNS labels: at most 63 characters. */
   public static String httpServiceName(FleetlmRelease release) {
-    return trimToDnsLabel(release.getMetadata().getName(), MAX_LABEL_VALUE);
+    return fit(release.getMetadata().getName(), "", MAX_LABEL_VALUE);
   }
 
   public static String headlessServiceName(FleetlmRelease release) {
-    String suffix = "-headless";
-    return trimToDnsLabel(release.getMetadata().getName(), MAX_LABEL_VALUE - suffix.length())
-        + suffix;
+    return fit(release.getMetadata().getName(), "-headless", MAX_LABEL_VALUE);
   }
 
   public static String cookieSecretName(FleetlmRelease release) {
-    return release.getMetadata().getName() + "-cookie";
+    return fit(release.getMetadata().getName(), "-cookie", MAX_OBJECT_NAME);
   }
 
   public static String disruptionBudgetName(FleetlmRelease release) {
@@ -63,8 +63,7 @@ public final class ResourceNames {
 
   /** Job names become pod label values, so they must fit in 63 characters. */
   public static String migrationJobName(FleetlmRelease release, String migrationId) {
-    int room = MAX_LABEL_VALUE - MIGRATE_INFIX.length() - migrationId.length();
-    return trimToDnsLabel(release.getMetadata().getName(), room) + MIGRATE_INFIX + migrationId;
+    return fit(release.getMetadata().getName(), MIGRATE_INFIX + migrationId, MAX_LABEL_VALUE);
   }
 
   public static Map<String, String> selectorLabels(FleetlmRelease release, String component) {
@@ -87,18 +86,28 @@ public final class ResourceNames {
    * listing they sort in the order they happened.
    */
   public static String eventName(FleetlmRelease release, long epochMicros) {
-    return trimToDnsLabel(release.getMetadata().getName(), 253 - 17)
-        + "."
-        + String.format("%016x", epochMicros);
+    return fit(
+        release.getMetadata().getName(),
+        "." + String.format("%016x", epochMicros),
+        MAX_OBJECT_NAME);
   }
 
-  /** Names longer than a label value allows keep a readable prefix and a hash suffix. */
   static String labelValue(String name) {
-    if (name.length() <= MAX_LABEL_VALUE) {
-      return name;
+    return fit(name, "", MAX_LABEL_VALUE);
+  }
+
+  /**
+   * The release's name followed by a suffix, within a length limit. A name that fits is used as it
+   * is, so short names never change; a longer one keeps a readable prefix and gains a hash of the
+   * whole name, so two releases whose names differ only past the cut still get distinct objects.
+   */
+  static String fit(String name, String suffix, int maxLength) {
+    if (name.length() + suffix.length() <= maxLength) {
+      return name + suffix;
     }
-    String suffix = shortHash(name, 8);
-    return trimToDnsLabel(name, MAX_LABEL_VALUE - suffix.length() - 1) + "-" + suffix;
+    String hash = shortHash(name, NAME_HASH_LENGTH);
+    int room = maxLength - suffix.length() - hash.length() - 1;
+    return trimToDnsLabel(name, room) + "-" + hash + suffix;
   }
 
   static String shortHash(String text, int hexChars) {

@@ -107,11 +107,12 @@ final class ReleaseReconciliation {
     Optional<ReleaseRecord> record = history.find(targetId);
     Optional<Job> targetJob = Optional.ofNullable(observation.jobsById().get(targetId));
     if (targetJob.isEmpty() && record.isPresent() && !targetId.equals(verifiedId)) {
-      // Before concluding the Job is gone, ask the API server rather than the cache.
-      targetJob =
-          kube.job(
-              release.getMetadata().getNamespace(),
-              ResourceNames.migrationJobName(release, targetId));
+      // Before concluding the Job is gone, ask the API server rather than the cache, by the name
+      // the record holds: an older operator may have named it differently.
+      String jobName =
+          Objects.requireNonNullElseGet(
+              record.get().jobName(), () -> ResourceNames.migrationJobName(release, targetId));
+      targetJob = kube.job(release.getMetadata().getNamespace(), jobName);
     }
     List<String> stopped = stopStuckSupersededJobs(observation, targetId);
     MigrationStep step =
