@@ -42,8 +42,17 @@ final class ReleaseTestBed implements AutoCloseable {
    * @param namespaceLabels labels of the test's namespace, e.g. a Pod Security level to enforce
    */
   ReleaseTestBed(String prefix, Map<String, String> namespaceLabels) {
+    this(() -> TestCluster.createNamespace(prefix, namespaceLabels));
+  }
+
+  /** A test bed in a namespace of exactly this name, for fixtures recorded in it. */
+  static ReleaseTestBed inExactNamespace(String name) {
+    return new ReleaseTestBed(() -> TestCluster.createExactNamespace(name));
+  }
+
+  private ReleaseTestBed(java.util.function.Supplier<String> createNamespace) {
     Releases.installCrd(client);
-    namespace = TestCluster.createNamespace(prefix, namespaceLabels);
+    namespace = createNamespace.get();
     database = db.createDatabase();
     Releases.createDatabaseSecret(client, namespace, db.ectoUrl(database));
     container = new MigrationStandIn(client, namespace);

@@ -97,6 +97,21 @@ public final class TestCluster {
     return name;
   }
 
+  /**
+   * A namespace with exactly this name, for fixtures that recorded it; waits for one of that name
+   * that a previous run deleted to be gone.
+   */
+  public static String createExactNamespace(String name) {
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(90))
+        .until(() -> client().namespaces().withName(name).get() == null);
+    client()
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    return name;
+  }
+
   public static String createNamespace(String prefix) {
     return createNamespace(prefix, Map.of());
   }
