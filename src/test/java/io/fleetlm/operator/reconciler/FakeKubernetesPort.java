@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
@@ -162,15 +164,17 @@ final class FakeKubernetesPort implements KubernetesPort {
   @Override
   public FleetlmRelease writeStatus(FleetlmRelease release, FleetlmReleaseStatus status) {
     calls.add("writeStatus " + status.getPhase());
-    if (stored != null
-        && !Objects.equals(
-            stored.getMetadata().getResourceVersion(),
-            release.getMetadata().getResourceVersion())) {
-      throw new IllegalStateException(
-          "status written with resourceVersion "
-              + release.getMetadata().getResourceVersion()
-              + ", stored is "
-              + stored.getMetadata().getResourceVersion());
+    // The API server's answers, so that the unit tier takes the paths the real server leads to.
+    if (stored == null) {
+      throw apiError(404, "NotFound", "fleetlmreleases.fleetlm.io \"chat\" not found");
+    }
+    if (!Objects.equals(
+        stored.getMetadata().getResourceVersion(), release.getMetadata().getResourceVersion())) {
+      throw apiError(
+          409,
+          "Conflict",
+          "Operation cannot be fulfilled on fleetlmreleases.fleetlm.io \"chat\": the object has"
+              + " been modified; please apply your changes to the latest version and try again");
     }
     statusWrites.add(Serialization.clone(status));
     FleetlmRelease written = Serialization.clone(release);
@@ -236,6 +240,16 @@ final class FakeKubernetesPort implements KubernetesPort {
   public void recordEvent(FleetlmRelease release, ReleaseEvent event) {
     calls.add("event " + event.reason());
     events.add(event);
+  }
+
+  private static KubernetesClientException apiError(int code, String reason, String message) {
+    return new KubernetesClientException(
+        new StatusBuilder().withCode(code).withReason(reason).withMessage(message).build());
+  }
+
+  /** A user deletes the release. */
+  void deleteRelease() {
+    stored = null;
   }
 
   /** A user changes the spec: the server bumps the generation. */

@@ -1,6 +1,7 @@
 package io.fleetlm.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -691,6 +692,39 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aStatusWriteThatLosesToAnEditIsAConflictRetriedFromTheEditedRelease() {
+    FleetlmRelease cached = kube.current();
+    edit(r -> r.getSpec().setReplicas(5));
+
+    assertThatThrownBy(() -> reconcileFrom(cached))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+    ReleaseReconciliation.Outcome outcome =
+        reconciliation.failed(cached, new KubernetesClientException("conflict", 409, null), 1, now);
+    assertThat(outcome.retry()).isTrue();
+    assertThat(kube.statusWrites).as("nothing written from the stale release").isEmpty();
+
+    reconcile();
+    assertThat(status().getObservedGeneration())
+        .isEqualTo(kube.current().getMetadata().getGeneration());
+    assertThat(kube.jobs).as("one migration Job, not one per attempt").hasSize(1);
+  }
+
+  @Test
+  void aReleaseDeletedMidReconcileEndsWithoutAStatus() {
+    FleetlmRelease cached = kube.current();
+    kube.deleteRelease();
+
+    assertThatThrownBy(() -> reconcileFrom(cached))
+        .isInstanceOfSatisfying(
+            KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+    ReleaseReconciliation.Outcome outcome =
+        reconciliation.failed(cached, new KubernetesClientException("gone", 404, null), 1, now);
+    assertThat(outcome.retry()).as("nothing left to reconcile").isFalse();
+    assertThat(outcome.status()).isNull();
+  }
+
+  @Test
   void anUnchangedStatusIsNotWrittenAgain() {
     installReady();
     kube.calls.clear();
@@ -1035,8 +1069,12 @@ class ReleaseReconciliationTest {
   }
 
   private ReleaseReconciliation.Outcome reconcile() {
+    return reconcileFrom(kube.current());
+  }
+
+  /** A reconcile of the release as the cache held it, which may be older than the stored one. */
+  private ReleaseReconciliation.Outcome reconcileFrom(FleetlmRelease release) {
     now = now.plusSeconds(1);
-    FleetlmRelease release = kube.current();
     Map<String, Job> jobs =
         kube.jobs.values().stream()
             .collect(
