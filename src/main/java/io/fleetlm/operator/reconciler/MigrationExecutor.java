@@ -361,11 +361,8 @@ final class MigrationExecutor {
     }
 
     StepResult jobFailed(Job job, String jobReason) {
+      // Asked of the API server at observation when the pod informer had none.
       List<Pod> pods = observation.podsOf(job);
-      if (pods.isEmpty()) {
-        // The pod informer may not have it; ask before concluding that the pod was deleted.
-        pods = kube.podsOfJob(job.getMetadata().getNamespace(), job.getMetadata().getName());
-      }
       boolean oomKilled =
           MigrationPods.stall(pods).filter(s -> s.reason() == Reason.OOMKilled).isPresent();
       String podText =

@@ -53,6 +53,20 @@ public record Observation(
     }
   }
 
+  /** The same observation with a Job the API server returned where the cache had none. */
+  Observation withJob(String migrationId, Job job) {
+    Map<String, Job> jobs = new java.util.HashMap<>(jobsById);
+    jobs.put(migrationId, job);
+    return new Observation(release, jobs, podsByJob, deployment, cluster, now);
+  }
+
+  /** The same observation with pods the API server returned for a Job the cache had none of. */
+  Observation withPods(String jobName, List<Pod> pods) {
+    Map<String, List<Pod>> byJob = new java.util.HashMap<>(podsByJob);
+    byJob.put(jobName, List.copyOf(pods));
+    return new Observation(release, jobsById, byJob, deployment, cluster, now);
+  }
+
   List<Pod> podsOf(Job job) {
     return podsByJob.getOrDefault(job.getMetadata().getName(), List.of());
   }

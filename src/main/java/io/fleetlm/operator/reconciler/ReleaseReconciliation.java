@@ -1,7 +1,5 @@
 package io.fleetlm.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -33,10 +31,8 @@ import io.fleetlm.operator.status.StatusInputs;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -51,6 +47,9 @@ import org.jboss.logging.Logger;
 final class ReleaseReconciliation {
 
   private static final Logger LOG = Logger.getLogger(ReleaseReconciliation.class);
+
+  /** A requeue that follows at once: the pass after a newly written verification. */
+  static final Duration AT_ONCE = Duration.ofMillis(1);
 
   private final KubernetesPort kube;
   private final MigrationExecutor executor;
@@ -96,86 +95,126 @@ final class ReleaseReconciliation {
   record Outcome(
       FleetlmReleaseStatus status, Duration requeueAfter, boolean retry, FleetlmRelease written) {}
 
-  Outcome reconcile(Observation observation) {
+  Outcome reconcile(Observation cached) {
+    // Observe: what the cache may not hold yet is asked of the API server before anything is
+    // decided; nothing is read after this.
+    Observation observation = completed(cached);
     FleetlmRelease release = observation.release();
-    String targetId = observation.targetId();
-    String verifiedId = observation.previous().getVerifiedMigrationId();
-    ReleaseHistory history =
-        withRunningJobs(
-                ReleaseHistory.of(observation.previous().getHistory()), observation, targetId)
-            .supersedeAllBut(targetId, observation.generation(), observation.now());
-    Optional<ReleaseRecord> record = history.find(targetId);
-    Optional<Job> targetJob = Optional.ofNullable(observation.jobsById().get(targetId));
-    if (targetJob.isEmpty() && record.isPresent() && !targetId.equals(verifiedId)) {
-      // Before concluding the Job is gone, ask the API server rather than the cache, by the name
-      // the record holds: an older operator may have named it differently.
-      String jobName =
-          Objects.requireNonNullElseGet(
-              record.get().jobName(), () -> ResourceNames.migrationJobName(release, targetId));
-      targetJob = kube.job(release.getMetadata().getNamespace(), jobName);
+
+    // Decide (pure): which superseded Jobs to stop and the migration step.
+    Plan plan = Plan.of(observation);
+    LOG.debugf("%s: step %s", observation.name(), plan.step());
+
+    // Act: every write to the cluster, and the claim on the database, before the status.
+    for (Job stuck : plan.stuckJobs()) {
+      kube.deleteJob(stuck);
+      LOG.infof(
+          "%s: stopped superseded migration Job %s: %s",
+          observation.name(),
+          stuck.getMetadata().getName(),
+          MigrationPods.stall(observation.podsOf(stuck)).map(MigrationPods.Stall::reason));
     }
-    List<String> stopped = stopStuckSupersededJobs(observation, targetId);
-    MigrationStep step =
-        MigrationPlanner.next(
-            targetId,
-            verifiedId,
-            record.map(ReleaseRecord::outcome),
-            targetJob.map(MigrationJobState::of),
-            otherRunningJobs(observation, targetId).stream()
-                .filter(name -> !stopped.contains(name))
-                .toList(),
-            observation.paused());
-    LOG.debugf("%s: step %s", observation.name(), step);
     ReleaseSecrets secrets = secretsOf(release);
-    if (step.kind() == MigrationStep.Kind.CREATE_JOB) {
+    if (plan.step().kind() == MigrationStep.Kind.CREATE_JOB) {
       // Made while the migration runs, so that only the Deployment write follows verification.
       clusters.ensureCookie(observation);
     }
-    StepResult migration = executor.execute(observation, step, targetJob, history, secrets);
-
-    FleetlmRelease written = release;
+    StepResult migration =
+        executor.execute(observation, plan.step(), plan.targetJob(), plan.history(), secrets);
+    releaseDatabase(observation, migration, plan.stoppedJobNames());
     int wanted = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
+    DeploymentSync.Result rollout;
+    ClusterSync.Result cluster;
+    Duration requeue;
     if (migration.newlyVerified()) {
-      // Durable before any pod of the new image can exist: a restart after this line still
-      // knows the release is verified, and nobody sees new pods without MigrationsVerified=True.
-      written =
-          write(
-              written,
-              statusOf(
-                  observation,
-                  migration,
-                  RolloutState.of(observation.deployment(), wanted),
-                  clusters.sync(observation, false).state()));
+      // The verification is made durable by this pass's status write before any pod of the new
+      // image can exist; the next pass, at once, rolls the Deployment. A restart in between
+      // still knows the release is verified.
+      rollout = new DeploymentSync.Result(observation.deployment(), List.of());
+      cluster = clusters.sync(observation, false);
+      requeue = AT_ONCE;
+    } else {
+      String verifiedImage = verifiedImage(observation, migration);
+      boolean deploying =
+          migration.verifiedId() != null && verifiedImage != null && !observation.paused();
+      if (deploying) {
+        clusters.ensureCookie(observation);
+      }
+      rollout = deployments.sync(observation, migration.verifiedId(), verifiedImage);
+      cluster = clusters.sync(observation, deploying);
+      requeue = requeueAfter(migration);
     }
-    String verifiedImage = verifiedImage(observation, migration);
-    boolean deploying =
-        migration.verifiedId() != null && verifiedImage != null && !observation.paused();
-    if (deploying) {
-      clusters.ensureCookie(observation);
-    }
-    DeploymentSync.Result rollout =
-        deployments.sync(observation, migration.verifiedId(), verifiedImage);
-    ClusterSync.Result cluster = clusters.sync(observation, deploying);
+
+    // Status: computed once, written once.
     RolloutState rolloutState = RolloutState.of(rollout.deployment(), wanted);
     FleetlmReleaseStatus status = statusOf(observation, migration, rolloutState, cluster.state());
-    if (awaitsDeploymentController(written.getStatus(), status, rolloutState)) {
-      status = written.getStatus();
+    FleetlmRelease written = release;
+    if (awaitsDeploymentController(release.getStatus(), status, rolloutState)) {
+      status = release.getStatus();
     } else {
-      written = write(written, status);
+      written = write(release, status);
     }
+
+    // Announce: Events and metrics from how the written status differs from the one read.
     List<String> corrected = new ArrayList<>(rollout.corrected());
     corrected.addAll(cluster.corrected());
     announce(
-        release, observation.previous(), status, corrected, stopped, secrets, observation.now());
-    releaseDatabase(observation, migration, stopped);
+        release,
+        observation.previous(),
+        status,
+        corrected,
+        plan.stoppedJobNames(),
+        secrets,
+        observation.now());
+    return new Outcome(status, requeue, true, written == release ? null : written);
+  }
 
+  private Duration requeueAfter(StepResult migration) {
     Duration requeue = migration.retryAfter();
     if (requeue.isZero()
         && (migration.progress().stage() == Stage.BLOCKED
             || migration.progress().stage() == Stage.WAITING)) {
-      requeue = config.blockedRecheck();
+      return config.blockedRecheck();
     }
-    return new Outcome(status, requeue, true, written == release ? null : written);
+    return requeue;
+  }
+
+  /**
+   * The observation with what the informers may not have delivered yet: the target's Job when the
+   * release's history says it was created, and the pods of a failed target Job, whose words say why
+   * it failed.
+   */
+  private Observation completed(Observation cached) {
+    FleetlmRelease release = cached.release();
+    String namespace = release.getMetadata().getNamespace();
+    String targetId = cached.targetId();
+    Observation observation = cached;
+    Optional<ReleaseRecord> record =
+        ReleaseHistory.of(cached.previous().getHistory()).find(targetId);
+    if (!cached.jobsById().containsKey(targetId)
+        && record.isPresent()
+        && !targetId.equals(cached.previous().getVerifiedMigrationId())) {
+      // By the name the record holds: an older operator may have named it differently.
+      String jobName =
+          Objects.requireNonNullElseGet(
+              record.get().jobName(), () -> ResourceNames.migrationJobName(release, targetId));
+      Optional<Job> live = kube.job(namespace, jobName);
+      if (live.isPresent()) {
+        observation = observation.withJob(targetId, live.get());
+      }
+    }
+    Job target = observation.jobsById().get(targetId);
+    boolean failureRecorded =
+        record.map(ReleaseRecord::outcome).orElse(null) == ReleaseOutcome.Failed;
+    if (target != null
+        && !failureRecorded
+        && MigrationJobState.of(target).kind() == MigrationJobState.Kind.FAILED
+        && observation.podsOf(target).isEmpty()) {
+      // The pod informer may not have them; asked before concluding that the pod was deleted.
+      String jobName = target.getMetadata().getName();
+      observation = observation.withPods(jobName, kube.podsOfJob(namespace, jobName));
+    }
+    return observation;
   }
 
   /**
@@ -309,32 +348,6 @@ final class ReleaseReconciliation {
         .orElse(null);
   }
 
-  /**
-   * A superseded migration whose pod never started its container (it cannot pull its image, lacks
-   * its configuration, cannot be scheduled) is stopped at once, so that the migration of the spec
-   * that fixes it need not wait for the old Job's deadline. A container that has started is never
-   * stopped: a migration is never killed mid-run.
-   */
-  private List<String> stopStuckSupersededJobs(Observation observation, String targetId) {
-    List<String> stopped = new ArrayList<>();
-    for (Map.Entry<String, Job> entry : observation.jobsById().entrySet()) {
-      Job job = entry.getValue();
-      if (entry.getKey().equals(targetId) || MigrationJobState.of(job).finished()) {
-        continue;
-      }
-      List<Pod> pods = observation.podsOf(job);
-      Optional<MigrationPods.Stall> stall = MigrationPods.stall(pods);
-      if (stall.isPresent() && MigrationPods.neverStarted(pods)) {
-        kube.deleteJob(job);
-        LOG.infof(
-            "%s: stopped superseded migration Job %s: %s",
-            observation.name(), job.getMetadata().getName(), stall.get().reason());
-        stopped.add(job.getMetadata().getName());
-      }
-    }
-    return stopped;
-  }
-
   /** The release's claim on its database ends with the last of its Jobs that runs. */
   private void releaseDatabase(
       Observation observation, StepResult migration, List<String> stopped) {
@@ -353,44 +366,6 @@ final class ReleaseReconciliation {
       running.add(observation.targetId());
     }
     locks.releaseUnlessRunning(observation.release(), running);
-  }
-
-  /**
-   * Every running migration Job of an earlier spec in the history, recorded or not (the target's
-   * own Job is remembered by the executor, which knows what it runs).
-   */
-  private static ReleaseHistory withRunningJobs(
-      ReleaseHistory history, Observation observation, String targetId) {
-    ReleaseHistory known = history;
-    for (Map.Entry<String, Job> job : runningJobsBesides(observation, targetId)) {
-      ObjectMeta meta = job.getValue().getMetadata();
-      known =
-          known.found(
-              job.getKey(),
-              Objects.requireNonNullElse(meta.getAnnotations(), Map.<String, String>of())
-                  .get(ResourceNames.ANNOTATION_IMAGE),
-              meta.getName(),
-              meta.getCreationTimestamp() == null
-                  ? observation.now()
-                  : Instant.parse(meta.getCreationTimestamp()));
-    }
-    return known;
-  }
-
-  /** Migration Jobs of other identities than the target that have not ended, by name. */
-  private static List<Map.Entry<String, Job>> runningJobsBesides(
-      Observation observation, String targetId) {
-    return observation.jobsById().entrySet().stream()
-        .filter(e -> !e.getKey().equals(targetId))
-        .filter(e -> !MigrationJobState.of(e.getValue()).finished())
-        .sorted(Map.Entry.comparingByValue(Comparator.comparing(j -> j.getMetadata().getName())))
-        .toList();
-  }
-
-  private static List<String> otherRunningJobs(Observation observation, String targetId) {
-    return runningJobsBesides(observation, targetId).stream()
-        .map(e -> e.getValue().getMetadata().getName())
-        .toList();
   }
 
   private ReleaseSecrets secretsOf(FleetlmRelease release) {
