@@ -9,14 +9,10 @@ import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
 import io.fleetlm.operator.status.ConditionType;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,72 +20,20 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * Prometheus metrics about releases, migrations and verification. Per-release gauges are read from
- * the operator's cache of FleetlmReleases, so a deleted release disappears from them.
+ * Prometheus counters and timers of what happened to releases: failures, migrations, verification,
+ * rollouts, lost Events. Gauges of how releases stand are {@link ReleaseGauges}.
  */
 public class ReleaseMetrics {
 
   private final MeterRegistry registry;
-  private final MultiGauge schemaVersions;
-  private volatile Supplier<Stream<FleetlmRelease>> releases = Stream::empty;
 
   public ReleaseMetrics(MeterRegistry registry) {
     this.registry = registry;
-    for (Phase phase : Phase.values()) {
-      Gauge.builder("fleetlm_releases", () -> countIn(phase))
-          .description("FleetlmReleases by phase")
-          .tag("phase", phase.name())
-          .register(registry);
-    }
-    this.schemaVersions =
-        MultiGauge.builder("fleetlm_schema_version")
-            .description("Newest applied schema version found at the last verification")
-            .register(registry);
   }
 
-  /** Where the per-release gauges read from: the controller's cache of releases. */
-  public void readReleasesFrom(Supplier<Stream<FleetlmRelease>> cachedReleases) {
-    this.releases = cachedReleases;
-  }
-
-  /**
-   * Rebuilds the per-release schema gauge from the cache of releases, with the given release's
-   * version as just written (the cache learns of the write a moment later). Ecto versions are
-   * timestamps such as 20251021155555; a double holds them exactly.
-   */
-  public synchronized void refreshSchemaVersions(FleetlmRelease written, String schemaVersion) {
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    String namespace = written.getMetadata().getNamespace();
-    String name = written.getMetadata().getName();
-    addRow(rows, namespace, name, schemaVersion);
-    releases
-        .get()
-        .filter(
-            r ->
-                !(namespace.equals(r.getMetadata().getNamespace())
-                    && name.equals(r.getMetadata().getName())))
-        .filter(r -> r.getStatus() != null)
-        .forEach(
-            r ->
-                addRow(
-                    rows,
-                    r.getMetadata().getNamespace(),
-                    r.getMetadata().getName(),
-                    r.getStatus().getSchemaVersion()));
-    schemaVersions.register(rows, true);
-  }
-
-  private static void addRow(
-      List<MultiGauge.Row<?>> rows, String namespace, String release, String schemaVersion) {
-    if (schemaVersion == null) {
-      return;
-    }
-    try {
-      double version = Double.parseDouble(schemaVersion.replace('_', '.'));
-      rows.add(MultiGauge.Row.of(Tags.of("namespace", namespace, "release", release), version));
-    } catch (NumberFormatException e) {
-      // Flyway versions like 1.2.3 have no single number; they are left out.
-    }
+  /** The gauges of how releases stand, read from the given cache, in the same registry. */
+  public ReleaseGauges gaugesOf(Supplier<Stream<FleetlmRelease>> cachedReleases) {
+    return new ReleaseGauges(registry, cachedReleases);
   }
 
   /**
@@ -199,12 +143,5 @@ public class ReleaseMetrics {
         .description("From verification to every replica available on the new image")
         .register(registry)
         .record(duration);
-  }
-
-  private long countIn(Phase phase) {
-    return releases
-        .get()
-        .filter(r -> r.getStatus() != null && r.getStatus().getPhase() == phase)
-        .count();
   }
 }

@@ -76,7 +76,6 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
   @Override
   public List<EventSource<?, FleetlmRelease>> prepareEventSources(
       EventSourceContext<FleetlmRelease> context) {
-    metrics.readReleasesFrom(() -> context.getPrimaryCache().list());
     var jobs =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(Job.class, FleetlmRelease.class)
@@ -117,7 +116,10 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
                 .withFollowControllerNamespacesChanges(false)
                 .withLabelSelector(MigrationLockLease.LOCK_SELECTOR)
                 .withSecondaryToPrimaryMapper(
-                    lease -> waiters.waitingFor(lease.getMetadata().getName()))
+                    lease ->
+                        waiters.waitingFor(
+                            lease.getMetadata().getName(),
+                            release -> context.getPrimaryCache().get(release).isPresent()))
                 .build(),
             context);
     var services =
@@ -154,6 +156,7 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
                 metrics::eventLost),
             historyReader,
             metrics,
+            metrics.gaugesOf(() -> context.getPrimaryCache().list()),
             config,
             lockNamespace,
             waiters);

@@ -3,6 +3,8 @@ package io.fleetlm.operator.reconciler;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Releases waiting for a database Lease, so that a change of that Lease (its holder released or
@@ -29,11 +31,16 @@ public final class LockWaiters {
   }
 
   /**
-   * The releases waiting for this Lease. No side effect: JOSDK calls the mapper that asks this more
-   * than once per event (to index secondaries, then to send the event).
+   * The releases waiting for this Lease that still exist; those that do not (deleted while they
+   * waited) are forgotten. Asking twice answers the same: JOSDK calls the mapper that asks this
+   * more than once per event (to index secondaries, then to send the event).
    */
-  public Set<ResourceID> waitingFor(String leaseName) {
+  public Set<ResourceID> waitingFor(String leaseName, Predicate<ResourceID> exists) {
     Set<ResourceID> waiting = byLease.get(leaseName);
-    return waiting == null ? Set.of() : Set.copyOf(waiting);
+    if (waiting == null) {
+      return Set.of();
+    }
+    waiting.stream().filter(exists.negate()).toList().forEach(gone -> remove(leaseName, gone));
+    return waiting.stream().filter(exists).collect(Collectors.toUnmodifiableSet());
   }
 }

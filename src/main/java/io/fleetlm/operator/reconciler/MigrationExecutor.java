@@ -222,18 +222,18 @@ final class MigrationExecutor {
     }
 
     private StepResult unreachable(String backoffKey, String problem) {
-      Duration delay = backoff.nextDelay(backoffKey);
+      VerificationBackoff.Retry retry = backoff.next(backoffKey, now);
       return result(
               MigrationProgress.of(
                   Stage.WAITING,
                   Reason.DatabaseUnreachable,
                   "no migration starts until the database answers (attempt "
-                      + backoff.attempts(backoffKey)
+                      + retry.attempt()
                       + ", next in "
-                      + delay.toSeconds()
+                      + retry.delay().toSeconds()
                       + "s): "
                       + problem))
-          .retryAfter(delay);
+          .retryAfter(retry.delay());
     }
 
     /**
@@ -421,7 +421,7 @@ final class MigrationExecutor {
       try {
         schemaHistory = historyReader.read(url, expected.tool(), expected.historyTable());
       } catch (DatabaseUnavailableException e) {
-        Duration delay = backoff.nextDelay(backoffKey);
+        VerificationBackoff.Retry retry = backoff.next(backoffKey, now);
         String problem = secrets.masker().mask(e.getMessage());
         LOG.warnf("%s: %s", observation.name(), problem);
         return StepResult.of(
@@ -433,14 +433,14 @@ final class MigrationExecutor {
                                 + " whether its migrations are in place, but cannot be read yet"
                             : "the migration Job succeeded but the database cannot be read yet")
                         + " (attempt "
-                        + backoff.attempts(backoffKey)
+                        + retry.attempt()
                         + ", next in "
-                        + delay.toSeconds()
+                        + retry.delay().toSeconds()
                         + "s): "
                         + problem),
                 known,
                 verifiedId)
-            .retryAfter(delay);
+            .retryAfter(retry.delay());
       }
       backoff.reset(backoffKey);
       // What the image said of its own migrations, kept in the history so it outlives the Job.

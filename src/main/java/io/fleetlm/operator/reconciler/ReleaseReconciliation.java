@@ -17,6 +17,7 @@ import io.fleetlm.operator.kube.MigrationPods;
 import io.fleetlm.operator.kube.ReleaseEvent;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.observability.ReleaseEvents;
+import io.fleetlm.operator.observability.ReleaseGauges;
 import io.fleetlm.operator.observability.ReleaseMetrics;
 import io.fleetlm.operator.rollout.ClusterState;
 import io.fleetlm.operator.rollout.MigrationPlanner;
@@ -56,6 +57,7 @@ final class ReleaseReconciliation {
   private final DeploymentSync deployments;
   private final ClusterSync clusters;
   private final ReleaseMetrics metrics;
+  private final ReleaseGauges gauges;
   private final OperatorConfig config;
   private final MigrationLocks locks;
 
@@ -67,6 +69,7 @@ final class ReleaseReconciliation {
       KubernetesPort kube,
       SchemaHistoryReader historyReader,
       ReleaseMetrics metrics,
+      ReleaseGauges gauges,
       OperatorConfig config,
       String lockNamespace,
       LockWaiters waiters) {
@@ -82,6 +85,7 @@ final class ReleaseReconciliation {
     this.deployments = new DeploymentSync(kube);
     this.clusters = new ClusterSync(kube);
     this.metrics = metrics;
+    this.gauges = gauges;
     this.config = config;
   }
 
@@ -306,7 +310,7 @@ final class ReleaseReconciliation {
     String schemaBefore = before == null ? null : before.getSchemaVersion();
     if (!Objects.equals(schemaBefore, after.getSchemaVersion())) {
       // Rebuilding the gauge reads every release: only when a schema version moved.
-      metrics.refreshSchemaVersions(release, after.getSchemaVersion());
+      gauges.refreshSchemaVersions(release, after.getSchemaVersion());
     }
   }
 

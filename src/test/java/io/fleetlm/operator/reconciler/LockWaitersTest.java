@@ -14,15 +14,28 @@ class LockWaitersTest {
   void askingWhoWaitsChangesNothingBecauseJosdkAsksMoreThanOncePerEvent() {
     waiters.add("fleetlm-db-1", canary);
 
-    assertThat(waiters.waitingFor("fleetlm-db-1")).containsExactly(canary);
-    assertThat(waiters.waitingFor("fleetlm-db-1")).containsExactly(canary);
-    assertThat(waiters.waitingFor("fleetlm-db-2")).isEmpty();
+    assertThat(waiters.waitingFor("fleetlm-db-1", id -> true)).containsExactly(canary);
+    assertThat(waiters.waitingFor("fleetlm-db-1", id -> true)).containsExactly(canary);
+    assertThat(waiters.waitingFor("fleetlm-db-2", id -> true)).isEmpty();
   }
 
   @Test
   void aReleaseThatGotTheLeaseWaitsNoMore() {
     waiters.add("fleetlm-db-1", canary);
     waiters.remove("fleetlm-db-1", canary);
-    assertThat(waiters.waitingFor("fleetlm-db-1")).isEmpty();
+    assertThat(waiters.waitingFor("fleetlm-db-1", id -> true)).isEmpty();
+  }
+
+  @Test
+  void aReleaseDeletedWhileItWaitedIsForgotten() {
+    ResourceID deleted = new ResourceID("search", "canary");
+    waiters.add("fleetlm-db-1", canary);
+    waiters.add("fleetlm-db-1", deleted);
+
+    assertThat(waiters.waitingFor("fleetlm-db-1", id -> !id.equals(deleted)))
+        .containsExactly(canary);
+    assertThat(waiters.waitingFor("fleetlm-db-1", id -> true))
+        .as("forgotten, not only left out")
+        .containsExactly(canary);
   }
 }

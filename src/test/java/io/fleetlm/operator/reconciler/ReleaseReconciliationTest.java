@@ -39,6 +39,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -84,11 +85,13 @@ class ReleaseReconciliationTest {
             .addToData("SECRET_KEY_BASE", base64(KEY_BASE))
             .build());
     meters = new SimpleMeterRegistry();
+    ReleaseMetrics metrics = new ReleaseMetrics(meters);
     reconciliation =
         new ReleaseReconciliation(
             kube,
             database,
-            new ReleaseMetrics(meters),
+            metrics,
+            metrics.gaugesOf(() -> Stream.ofNullable(kube.current())),
             ProductionConfig.defaults(),
             "fleetlm-system",
             new LockWaiters());
