@@ -1,0 +1,125 @@
+package io.fleetlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.kube.FabricKubernetesPort;
+import io.fleetlm.operator.kube.MigrationLockLease;
+import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.kube.TrimmedItemStore;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The informers a release is reconciled from: its migration Jobs and their pods, its Deployment,
+ * Services, disruption budget and the headless Service's EndpointSlices (all labelled as the
+ * operator's), and the database Leases in the lock namespace. Each keeps only the fields the
+ * reconcile reads (TrimmedItemStore).
+ *
+ * @param informers those the Kubernetes port hands its own writes to
+ * @param all every event source, for JOSDK
+ */
+record ReleaseEventSources(
+    FabricKubernetesPort.Informers informers, List<EventSource<?, FleetlmRelease>> all) {
+
+  /**
+   * @param lockNamespace where the database Leases live
+   * @param waiters releases to wake when such a Lease changes
+   */
+  static ReleaseEventSources of(
+      EventSourceContext<FleetlmRelease> context, String lockNamespace, LockWaiters waiters) {
+    var jobs =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Job.class, FleetlmRelease.class)
+                .withItemStore(TrimmedItemStore.jobs())
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
+                .build(),
+            context);
+    var deployments =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Deployment.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<Deployment>())
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
+                .build(),
+            context);
+    // Migration pods belong to Jobs; their annotation names the release.
+    var pods =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, FleetlmRelease.class)
+                .withItemStore(TrimmedItemStore.pods())
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
+                .withSecondaryToPrimaryMapper(
+                    releaseNamedIn(ObjectMeta::getAnnotations, ResourceNames.ANNOTATION_RELEASE))
+                .build(),
+            context);
+    // A database Lease that changes may free the database for the releases waiting for it.
+    var leases =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Lease.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<Lease>())
+                .withNamespaces(Set.of(lockNamespace))
+                .withFollowControllerNamespacesChanges(false)
+                .withLabelSelector(MigrationLockLease.LOCK_SELECTOR)
+                .withSecondaryToPrimaryMapper(
+                    lease ->
+                        waiters.waitingFor(
+                            lease.getMetadata().getName(),
+                            release -> context.getPrimaryCache().get(release).isPresent()))
+                .build(),
+            context);
+    var services =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Service.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<Service>())
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
+                .build(),
+            context);
+    var budgets =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(PodDisruptionBudget.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<PodDisruptionBudget>())
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
+                .build(),
+            context);
+    // The EndpointSlice controller copies the Service's labels, our release label included.
+    var slices =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(EndpointSlice.class, FleetlmRelease.class)
+                .withItemStore(new TrimmedItemStore<EndpointSlice>())
+                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
+                .withSecondaryToPrimaryMapper(
+                    releaseNamedIn(ObjectMeta::getLabels, ResourceNames.LABEL_RELEASE))
+                .build(),
+            context);
+    return new ReleaseEventSources(
+        new FabricKubernetesPort.Informers(jobs, deployments, leases, services, budgets),
+        List.of(jobs, deployments, pods, leases, services, budgets, slices));
+  }
+
+  /** Maps an object to the release one of its labels or annotations names. */
+  private static <T extends HasMetadata> SecondaryToPrimaryMapper<T> releaseNamedIn(
+      Function<ObjectMeta, Map<String, String>> entries, String key) {
+    return object -> {
+      Map<String, String> named = entries.apply(object.getMetadata());
+      String release = named == null ? null : named.get(key);
+      return release == null
+          ? Set.of()
+          : Set.of(new ResourceID(release, object.getMetadata().getNamespace()));
+    };
+  }
+}
