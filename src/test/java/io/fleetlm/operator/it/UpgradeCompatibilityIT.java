@@ -131,6 +131,10 @@ class UpgradeCompatibilityIT {
       recorded.setStatus(null);
       recorded.getMetadata().setNamespace(bed.namespace);
       FleetlmRelease release = bed.client.resource(recorded).create();
+      // The CRD's schema is a contract too: a field it no longer knows would be pruned here.
+      assertThat(Serialization.asJson(release.getSpec()))
+          .as("spec of %s as the API server stored it", release.getMetadata().getName())
+          .isEqualTo(Serialization.asJson(recorded.getSpec()));
       release.setStatus(status);
       release = bed.client.resource(release).updateStatus();
       created.add(release);

@@ -70,4 +70,14 @@ class ResourceNamesTest {
     assertThat(ResourceNames.cookieSecretName(release)).hasSize(253).endsWith("-cookie");
     assertThat(ResourceNames.eventName(release, 1L)).hasSize(253).endsWith(".0000000000000001");
   }
+
+  @Test
+  void aDatabaseLeaseIsNamedAfterTheDatabaseAsReleasedOperatorsNamedIt() {
+    // One Lease per database across operator versions: a renamed Lease during an upgrade would let
+    // a second migration start beside one the previous operator holds.
+    String identity =
+        io.fleetlm.operator.database.DatabaseUrl.parse("ecto://fleet:secret@db:5432/chat")
+            .identity();
+    assertThat(MigrationLockLease.name(identity)).isEqualTo("fleetlm-db-ec8735c1b666ddce");
+  }
 }
