@@ -16,7 +16,6 @@ RUN mvn -B -q dependency:go-offline
 COPY src ./src
 COPY crds ./crds
 COPY helm/fleetlm-operator/crds ./helm/fleetlm-operator/crds
-COPY deploy/crds ./deploy/crds
 COPY hack/check-generated.sh ./hack/check-generated.sh
 RUN mvn -B -q package -DskipTests && cp -r target/quarkus-app /quarkus-app
 
@@ -27,13 +26,21 @@ LABEL org.opencontainers.image.title="fleetlm-operator" \
 WORKDIR /deployments
 # Quarkus fast-jar layout: dependencies change less often than the application, so copy them first.
 COPY --from=build --chown=185:185 /quarkus-app/lib/ ./lib/
-COPY --from=build --chown=185:185 /quarkus-app/*.jar /quarkus-app/operator.options /quarkus-app/app-cds.jsa ./
+COPY --from=build --chown=185:185 /quarkus-app/*.jar /quarkus-app/operator.options ./
 COPY --from=build --chown=185:185 /quarkus-app/app/ ./app/
 COPY --from=build --chown=185:185 /quarkus-app/quarkus/ ./quarkus/
+# The class archive is made here, by the JRE that reads it: a JVM ignores an archive another JVM
+# build wrote (the build stage's JDK, or the machine's that ran mvn package). Quarkus starts up to
+# its static init and exits. The second start fails the build if this JRE cannot map the archive.
+RUN java @operator.options -XX:ArchiveClassesAtExit=app-cds.jsa -Dquarkus.appcds.generate=true \
+      -jar quarkus-run.jar >/dev/null \
+ && java @operator.options -XX:SharedArchiveFile=app-cds.jsa -Xshare:on \
+      -Dquarkus.appcds.generate=true -jar quarkus-run.jar >/dev/null \
+ && chown 185:185 app-cds.jsa
 USER 185:185
 EXPOSE 8080
 # operator.options (src/main/jvm): a small fixed heap, SerialGC, C1 only; app-cds.jsa: the classes
-# of a start, archived by the build; JAVA_OPTS come after both, so they override them.
+# of a start, archived above; JAVA_OPTS come after both, so they override them.
 # glibc would keep an arena per thread: two are plenty for a JVM that allocates on its heap.
 ENV JAVA_OPTS="-Djava.io.tmpdir=/tmp" MALLOC_ARENA_MAX=2
 # The root filesystem is read-only in the Helm chart; /tmp is an emptyDir.

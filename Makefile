@@ -48,11 +48,10 @@ demo: tools ## Local cluster + PostgreSQL + operator + a sample release, shown l
 	hack/demo.sh
 
 .PHONY: crds
-crds: ## Regenerate the CRD from the Java model into crds/ and the Helm chart
+crds: ## Regenerate the CRD from the Java model into crds/ and the Helm chart (which needs its own copy)
 	$(MVN) package -DskipTests -DskipCrdCheck=true
 	cp target/kubernetes/fleetlmreleases.fleetlm.io-v1.yml crds/
 	cp target/kubernetes/fleetlmreleases.fleetlm.io-v1.yml helm/fleetlm-operator/crds/
-	cp target/kubernetes/fleetlmreleases.fleetlm.io-v1.yml deploy/crds/
 
 .PHONY: manifests
 manifests: tools ## Render deploy/operator.yaml (the kustomize base) from the Helm chart

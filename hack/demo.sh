@@ -18,11 +18,17 @@ bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 export PATH="$(hack/tools/build.sh | tail -n 1):$PATH"
 
 operator_pid=""
+# Only what this run started is stopped: a cluster or database that was already running (a test
+# run's, a KEEP=1 demo's) stays as it was.
+started_cluster=0
+started_postgres=0
+hack/cluster/cluster.sh status >/dev/null 2>&1 || started_cluster=1
+hack/postgres.sh status >/dev/null 2>&1 || started_postgres=1
 cleanup() {
   if [[ -n "$operator_pid" ]]; then kill "$operator_pid" 2>/dev/null || true; wait "$operator_pid" 2>/dev/null || true; fi
   if [[ "${KEEP:-0}" != 1 ]]; then
-    hack/cluster/cluster.sh down || true
-    hack/postgres.sh down || true
+    if [[ $started_cluster == 1 ]]; then hack/cluster/cluster.sh down || true; else echo "demo: the cluster was running before; left running"; fi
+    if [[ $started_postgres == 1 ]]; then hack/postgres.sh down || true; else echo "demo: PostgreSQL was running before; left running"; fi
   fi
 }
 trap cleanup EXIT

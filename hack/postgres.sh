@@ -105,6 +105,7 @@ sql() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  status) [[ -f "$data/PG_VERSION" ]] && as_db_user "$(pg_bin)/pg_ctl" -D "$data" status >/dev/null 2>&1 ;;
   url) echo "ecto://postgres:$password@127.0.0.1:$port/${2:-fleetlm}" ;;
   psql) shift; sql "$@" ;;
   *) echo "usage: $0 up|down|url [db]|psql -d DB [-c SQL ...]" >&2; exit 2 ;;

@@ -85,6 +85,8 @@ YAML
   } >"$config"
   local started=$SECONDS
   say "starting cluster '$name' (loopback only)"
+  # A start that fails part way stops what it started: no component, node or mount stays behind.
+  trap 'failed_up $?' EXIT
   kwokctl create cluster --name "$name" --config "$config" --kubeconfig "$kubeconfig" \
     --runtime binary --wait 3m >"$state/kwokctl-create.log" 2>&1 || {
       cat "$state/kwokctl-create.log" >&2
@@ -102,7 +104,18 @@ YAML
     FLEETLM_IMAGE_ARCHIVES="${FLEETLM_IMAGE_ARCHIVES:-${XDG_CACHE_HOME:-$HOME/.cache}/fleetlm-operator/images/archives}" \
       "$root/hack/node/node.sh" up "$kubeconfig" "$bin"
   fi
+  trap - EXIT
   say "ready in $((SECONDS - started))s: export KUBECONFIG=$kubeconfig"
+}
+
+failed_up() {
+  local status=$1
+  trap - EXIT
+  if [[ $status != 0 ]]; then
+    say "start failed (exit $status): stopping what was started"
+    (down) || true
+  fi
+  exit "$status"
 }
 
 down() {

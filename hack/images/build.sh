@@ -106,7 +106,7 @@ fleetlm_rootfs="$(rootfs fleetlm-base postgresql-client ca-certificates elixir)"
 fleetlm_base="$(base_image fleetlm-base "$fleetlm_rootfs")"
 
 say "operator image from the Dockerfile (runtime stage, target/quarkus-app)"
-bah build -q --layers=false --target runtime --build-context "build=$root/target" \
+bah build -q --layers=false --isolation chroot --target runtime --build-context "build=$root/target" \
   --build-arg "RUNTIME_IMAGE=$jre" -f "$root/Dockerfile" -t localhost/fleetlm/operator:dev "$root" >/dev/null
 export_archive localhost/fleetlm/operator:dev operator
 

@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -19,6 +20,11 @@ public class OperatorBeans {
   @Singleton
   SchemaHistoryReader schemaHistoryReader(OperatorConfig config) {
     return new JdbcSchemaHistoryReader(config.databaseTimeout());
+  }
+
+  /** On shutdown the pooled database connections are closed, not left for the server to drop. */
+  void closeSchemaHistoryReader(@Disposes SchemaHistoryReader reader) {
+    reader.close();
   }
 
   @Produces

@@ -4,9 +4,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,7 +20,7 @@ import java.util.function.LongSupplier;
  * opening one (TCP, TLS, SCRAM) costs far more than the read. Bounded per database and in total,
  * and closed after a while unused, so that a thousand releases never hold a thousand connections.
  */
-final class ConnectionPool {
+final class ConnectionPool implements AutoCloseable {
 
   /** Opens a new connection. */
   @FunctionalInterface
@@ -40,6 +42,8 @@ final class ConnectionPool {
   private final LongSupplier nanoTime;
   private final Map<String, Deque<Idle>> idle = new HashMap<>();
   private int idleCount;
+  private boolean closed;
+  private ScheduledExecutorService evictor;
 
   ConnectionPool(
       int maxIdlePerDatabase, int maxIdleTotal, Duration idleTimeout, LongSupplier nanoTime) {
@@ -63,6 +67,7 @@ final class ConnectionPool {
             });
     long period = Math.max(1, idleTimeout.toMillis() / 2);
     evictor.scheduleWithFixedDelay(pool::evictIdle, period, period, TimeUnit.MILLISECONDS);
+    pool.evictor = evictor;
     return pool;
   }
 
@@ -105,6 +110,26 @@ final class ConnectionPool {
       closeQuietly(fresh);
       throw e;
     }
+  }
+
+  /**
+   * Closes every idle connection and stops the evictor; a connection in use when the pool closes is
+   * closed when its work ends. On shutdown, so that the databases see the operator's sessions end
+   * rather than time out.
+   */
+  @Override
+  public void close() {
+    List<Connection> closing = new ArrayList<>();
+    synchronized (this) {
+      closed = true;
+      idle.values().forEach(connections -> connections.forEach(i -> closing.add(i.connection())));
+      idle.clear();
+      idleCount = 0;
+    }
+    if (evictor != null) {
+      evictor.shutdownNow();
+    }
+    closing.forEach(ConnectionPool::closeQuietly);
   }
 
   /** How many connections wait in the pool. */
@@ -150,7 +175,7 @@ final class ConnectionPool {
     boolean kept;
     synchronized (this) {
       Deque<Idle> connections = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
-      kept = connections.size() < maxIdlePerDatabase && idleCount < maxIdleTotal;
+      kept = !closed && connections.size() < maxIdlePerDatabase && idleCount < maxIdleTotal;
       if (kept) {
         connections.addLast(new Idle(connection, nanoTime.getAsLong()));
         idleCount++;

@@ -167,4 +167,9 @@ public class JdbcSchemaHistoryReader implements SchemaHistoryReader {
     }
     return quoted.toString();
   }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
 }

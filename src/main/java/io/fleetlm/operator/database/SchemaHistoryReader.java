@@ -3,7 +3,11 @@ package io.fleetlm.operator.database;
 import io.fleetlm.operator.api.MigrationTool;
 
 /** Reads a migration history table. The only way the operator touches a database. */
-public interface SchemaHistoryReader {
+public interface SchemaHistoryReader extends AutoCloseable {
+
+  /** Ends what the reader holds open (pooled connections); on shutdown. */
+  @Override
+  default void close() {}
 
   /**
    * Connects as the release will and asks nothing: does the database answer these credentials? Run

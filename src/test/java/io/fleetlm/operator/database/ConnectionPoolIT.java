@@ -44,6 +44,21 @@ class ConnectionPoolIT {
   }
 
   @Test
+  void closingTheReaderEndsItsSessionsAndPoolsNoMore() throws Exception {
+    String database = db.createDatabase();
+    MigrationStandIn.applyEctoMigrations(db, database, 1001);
+    DatabaseUrl url = DatabaseUrl.parse(db.ectoUrl(database));
+    reader.read(url, MigrationTool.ECTO, "schema_migrations");
+    awaitBackends(database, 1);
+
+    reader.close();
+
+    awaitBackends(database, 0);
+    pool.withConnection("after", () -> open(database), connection -> null);
+    assertThat(pool.idleCount()).as("a closed pool keeps nothing").isZero();
+  }
+
+  @Test
   void idleConnectionsAreBoundedAndClosedAfterTheirTimeout() throws Exception {
     String[] databases = {db.createDatabase(), db.createDatabase()};
     // Two at once on the first database: both are kept (2 per database).
