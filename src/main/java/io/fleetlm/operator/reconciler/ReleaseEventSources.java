@@ -50,13 +50,7 @@ record ReleaseEventSources(
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_MIGRATION))
                 .build(),
             context);
-    var deployments =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Deployment.class, FleetlmRelease.class)
-                .withItemStore(new TrimmedItemStore<Deployment>())
-                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
-                .build(),
-            context);
+    var deployments = appObjects(Deployment.class, context);
     // Migration pods belong to Jobs; their annotation names the release.
     var pods =
         new InformerEventSource<>(
@@ -82,20 +76,8 @@ record ReleaseEventSources(
                             release -> context.getPrimaryCache().get(release).isPresent()))
                 .build(),
             context);
-    var services =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Service.class, FleetlmRelease.class)
-                .withItemStore(new TrimmedItemStore<Service>())
-                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
-                .build(),
-            context);
-    var budgets =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(PodDisruptionBudget.class, FleetlmRelease.class)
-                .withItemStore(new TrimmedItemStore<PodDisruptionBudget>())
-                .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
-                .build(),
-            context);
+    var services = appObjects(Service.class, context);
+    var budgets = appObjects(PodDisruptionBudget.class, context);
     // The EndpointSlice controller copies the Service's labels, our release label included.
     var slices =
         new InformerEventSource<>(
@@ -109,6 +91,17 @@ record ReleaseEventSources(
     return new ReleaseEventSources(
         new FabricKubernetesPort.Informers(jobs, deployments, leases, services, budgets),
         List.of(jobs, deployments, pods, leases, services, budgets, slices));
+  }
+
+  /** The release's app objects of one kind, owned by the release (found by owner reference). */
+  private static <T extends HasMetadata> InformerEventSource<T, FleetlmRelease> appObjects(
+      Class<T> kind, EventSourceContext<FleetlmRelease> context) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(kind, FleetlmRelease.class)
+            .withItemStore(new TrimmedItemStore<T>())
+            .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
+            .build(),
+        context);
   }
 
   /** Maps an object to the release one of its labels or annotations names. */

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.rollout.ClusterState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -86,6 +87,10 @@ class UpgradeCompatibilityIT {
                         d.getStatus() != null
                             && Objects.equals(d.getStatus().getAvailableReplicas(), replicas));
         deploymentGenerations.put(name, running.getMetadata().getGeneration());
+        // What the previous operator saw when it made the release Ready: every pod a member.
+        await()
+            .atMost(ReleaseTestBed.TIMEOUT)
+            .until(() -> servingMembers(bed, release) == replicas);
       }
       List<String> notReady = new CopyOnWriteArrayList<>();
       try (Watch watch = watchReady(bed, notReady)) {
@@ -184,7 +189,26 @@ class UpgradeCompatibilityIT {
             });
   }
 
+  private static int servingMembers(ReleaseTestBed bed, FleetlmRelease release) {
+    return ClusterState.servingPods(
+        bed.client
+            .discovery()
+            .v1()
+            .endpointSlices()
+            .inNamespace(bed.namespace)
+            .withLabel("kubernetes.io/service-name", ResourceNames.headlessServiceName(release))
+            .list()
+            .getItems());
+  }
+
   private static List<String> managedNames(ReleaseTestBed bed) {
+    return managedObjects(bed).stream()
+        .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+        .toList();
+  }
+
+  /** The objects of the release kinds the operator labels as its own, in the test's namespace. */
+  private static List<HasMetadata> managedObjects(ReleaseTestBed bed) {
     return Stream.of(Deployment.class, Service.class, PodDisruptionBudget.class, Secret.class)
         .flatMap(
             kind ->
@@ -196,7 +220,7 @@ class UpgradeCompatibilityIT {
                     .list()
                     .getItems()
                     .stream())
-        .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+        .map(HasMetadata.class::cast)
         .toList();
   }
 
@@ -251,17 +275,7 @@ class UpgradeCompatibilityIT {
         release.getMetadata().setNamespace(null);
         releases.add(release);
       }
-      Stream.of(Deployment.class, Service.class, PodDisruptionBudget.class, Secret.class)
-          .flatMap(
-              kind ->
-                  bed
-                      .client
-                      .resources(kind)
-                      .inNamespace(bed.namespace)
-                      .withLabel(ResourceNames.LABEL_MANAGED_BY, ResourceNames.MANAGED_BY)
-                      .list()
-                      .getItems()
-                      .stream())
+      managedObjects(bed)
           .forEach(
               object -> {
                 stripServerFields(object.getMetadata());
