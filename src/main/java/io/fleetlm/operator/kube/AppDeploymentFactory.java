@@ -31,6 +31,19 @@ public final class AppDeploymentFactory {
 
   public static Deployment build(
       FleetlmRelease release, String verifiedImage, String verifiedMigrationId) {
+    return build(
+        release,
+        verifiedImage,
+        verifiedMigrationId,
+        Objects.requireNonNullElse(release.getSpec().getReplicas(), 1));
+  }
+
+  /**
+   * @param replicas what the Deployment asks for now: the spec's, or fewer while a FleetLM cluster
+   *     grows one node at a time ({@link io.fleetlm.operator.rollout.ClusterGrowth})
+   */
+  public static Deployment build(
+      FleetlmRelease release, String verifiedImage, String verifiedMigrationId, int replicas) {
     FleetlmReleaseSpec spec = release.getSpec();
     Map<String, String> labels = ResourceNames.commonLabels(release, ResourceNames.COMPONENT_APP);
     Map<String, String> podLabels = PodSpecParts.podLabels(spec, labels);
@@ -65,7 +78,7 @@ public final class AppDeploymentFactory {
             .withOwnerReferences(OwnerReferences.controlledBy(release))
             .endMetadata()
             .withNewSpec()
-            .withReplicas(Objects.requireNonNullElse(spec.getReplicas(), 1))
+            .withReplicas(replicas)
             // One pod at a time, a new one Ready before an old one goes: Raft keeps its quorum.
             .withNewStrategy()
             .withType("RollingUpdate")

@@ -3,9 +3,11 @@ package io.fleetlm.operator.reconciler;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.kube.AppDeploymentFactory;
+import io.fleetlm.operator.kube.ClusterWiring;
 import io.fleetlm.operator.kube.DesiredStateDiff;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.rollout.ClusterGrowth;
 import io.fleetlm.operator.rollout.RolloutState;
 import java.util.List;
 import java.util.Objects;
@@ -40,7 +42,11 @@ final class DeploymentSync {
       return new Result(live, List.of());
     }
     FleetlmRelease release = observation.release();
-    Deployment desired = AppDeploymentFactory.build(release, verifiedImage, verifiedId);
+    int wanted = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
+    int replicas =
+        ClusterGrowth.replicas(
+            ClusterWiring.enabled(release.getSpec()), wanted, RolloutState.of(live, wanted));
+    Deployment desired = AppDeploymentFactory.build(release, verifiedImage, verifiedId, replicas);
     if (live.isEmpty()) {
       boolean existedBefore = observation.previous().getCurrentImage() != null;
       LOG.infof(
@@ -56,14 +62,24 @@ final class DeploymentSync {
       return new Result(live, List.of());
     }
     Deployment applied = kube.applyDeployment(desired);
-    boolean sameIntent =
-        Objects.equals(desiredHash(desired), desiredHash(live.get()))
+    // What the operator last wrote, at the spec's replicas: a Deployment written that way but
+    // now different was edited by someone else. One scaled down by hand grows back one pod at a
+    // time, so what is put back is said against the spec, not against this step.
+    Deployment intended =
+        replicas == wanted
+            ? desired
+            : AppDeploymentFactory.build(release, verifiedImage, verifiedId, wanted);
+    boolean edited =
+        Objects.equals(desiredHash(intended), desiredHash(live.get()))
             && generation(applied) > generation(live.get());
-    if (sameIntent) {
-      LOG.infof("%s: put the Deployment back: %s", observation.name(), differences);
-      return new Result(Optional.of(applied), differences);
+    if (edited) {
+      List<String> putBack = DesiredStateDiff.between(intended, live.get());
+      LOG.infof("%s: put the Deployment back: %s", observation.name(), putBack);
+      return new Result(Optional.of(applied), putBack);
     }
-    LOG.infof("%s: applied Deployment with verified image %s", observation.name(), verifiedImage);
+    LOG.infof(
+        "%s: applied Deployment with verified image %s, %d of %d replicas",
+        observation.name(), verifiedImage, replicas, wanted);
     return new Result(Optional.of(applied), List.of());
   }
 

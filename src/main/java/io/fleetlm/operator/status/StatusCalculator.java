@@ -10,6 +10,7 @@ import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.api.Phase;
 import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.kube.ClusterWiring;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.RolloutState;
@@ -46,7 +47,11 @@ public final class StatusCalculator {
     String rolloutProgress =
         deployed
             ? in.cluster().describe()
-            : rolloutProgress(rollout, in.targetMigrationId(), targetImage);
+            : rolloutProgress(
+                rollout,
+                in.targetMigrationId(),
+                targetImage,
+                ClusterWiring.enabled(release.getSpec()));
     if (rolledOut) {
       conditions.set(
           ConditionType.ROLLED_OUT,
@@ -188,7 +193,7 @@ public final class StatusCalculator {
 
   /** Says which of Ready's requirements the Deployment does not meet yet. */
   private static String rolloutProgress(
-      RolloutState rollout, String targetMigrationId, String targetImage) {
+      RolloutState rollout, String targetMigrationId, String targetImage, boolean clustered) {
     if (!rollout.exists()) {
       return "creating the Deployment for " + targetImage;
     }
@@ -196,7 +201,14 @@ public final class StatusCalculator {
     if (!targetImage.equals(rollout.image()) || !targetMigrationId.equals(rollout.migrationId())) {
       pending.add("the Deployment runs " + rollout.image() + ", not " + targetImage);
     }
-    if (rollout.replicas() != rollout.wanted()) {
+    if (rollout.replicas() < rollout.wanted() && clustered) {
+      pending.add(
+          "FleetLM nodes join one at a time: the Deployment asks for "
+              + rollout.replicas()
+              + " of "
+              + rollout.wanted()
+              + " replicas, one more once all of them are ready");
+    } else if (rollout.replicas() != rollout.wanted()) {
       pending.add(
           "the Deployment asks for "
               + rollout.replicas()

@@ -146,8 +146,7 @@ class ReleaseReconciliationTest {
     Deployment deployment = kube.deployments.get("chat");
     assertThat(RolloutState.imageOf(deployment)).isEqualTo(V1);
 
-    kube.rollOut("chat");
-    reconcile();
+    rollOutFully();
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
     assertThat(condition("Ready").getMessage()).contains("verified and rolled out");
     assertThat(
@@ -585,17 +584,19 @@ class ReleaseReconciliationTest {
   void aScaledDeploymentIsPutBackWithAnEventAndIsNotReadyUntilRolledOutAgain() {
     installReady();
     kube.editDeployment("chat", d -> d.getSpec().setReplicas(0));
+    kube.rollOut("chat");
 
     reconcile();
 
-    assertThat(kube.deployments.get("chat").getSpec().getReplicas()).isEqualTo(3);
+    assertThat(kube.deployments.get("chat").getSpec().getReplicas())
+        .as("a FleetLM cluster grows back one node at a time")
+        .isEqualTo(1);
     assertThat(condition("Ready").getStatus()).isEqualTo("False");
     ReleaseEvent drift = lastEvent("DriftCorrected");
     assertThat(drift.warning()).isTrue();
     assertThat(drift.message()).contains("spec.replicas: 0, want 3");
 
-    kube.rollOut("chat");
-    reconcile();
+    rollOutFully();
     assertThat(condition("Ready").getStatus()).isEqualTo("True");
     assertThat(kube.events).filteredOn(e -> e.reason() == Reason.DriftCorrected).hasSize(1);
   }
@@ -648,10 +649,11 @@ class ReleaseReconciliationTest {
     assertThat(kube.calls).noneMatch(c -> c.startsWith("applyDeployment"));
 
     kube.editDeployment("chat", d -> d.getSpec().setReplicas(1));
+    kube.rollOut("chat");
     reconcile();
 
     Deployment repaired = kube.deployments.get("chat");
-    assertThat(repaired.getSpec().getReplicas()).isEqualTo(3);
+    assertThat(repaired.getSpec().getReplicas()).as("one node more, not two at once").isEqualTo(2);
     assertThat(RolloutState.imageOf(repaired)).as("still the verified image").isEqualTo(V1);
   }
 
@@ -733,6 +735,36 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aClusterOfThreeStartsWithOnePodAndAddsTheNextOnlyWhenAllAreReady() {
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+    reconcile();
+    assertThat(asked()).isEqualTo(1);
+
+    reconcile();
+    assertThat(asked()).as("the first pod is not ready yet").isEqualTo(1);
+
+    kube.rollOut("chat");
+    reconcile();
+    assertThat(asked()).isEqualTo(2);
+    assertThat(status().getPhase()).isEqualTo(Phase.RollingOut);
+
+    kube.rollOut("chat");
+    reconcile();
+    assertThat(asked()).isEqualTo(3);
+
+    kube.rollOut("chat");
+    reconcile();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(kube.events).noneMatch(e -> e.reason() == Reason.DriftCorrected);
+  }
+
+  private int asked() {
+    return kube.deployments.get("chat").getSpec().getReplicas();
+  }
+
+  @Test
   void anUnchangedStatusIsNotWrittenAgain() {
     installReady();
     kube.calls.clear();
@@ -774,8 +806,7 @@ class ReleaseReconciliationTest {
     assertThat(record.rollbackTo()).isEqualTo("1001");
     assertThat(record.rollbackJob()).isEqualTo(V2 + " reverting every version from 1002 up");
     assertThat(record.outcome()).isEqualTo(ReleaseOutcome.Verified);
-    kube.rollOut("chat");
-    reconcile();
+    rollOutFully();
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
     assertThat(
             meters
@@ -985,8 +1016,7 @@ class ReleaseReconciliationTest {
     reconcile();
     kube.finishJob(jobName(), true, null, 0);
     reconcile();
-    kube.rollOut("chat");
-    reconcile();
+    rollOutFully();
 
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
     assertThat(kube.calls).filteredOn(c -> c.startsWith("createSecret")).hasSize(1);
@@ -1061,6 +1091,23 @@ class ReleaseReconciliationTest {
     assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
   }
 
+  /**
+   * The Deployment controller rolls out what the Deployment asks for, and the operator reconciles,
+   * until the Deployment asks for the spec's replicas: a cluster grows one pod at a time.
+   */
+  private void rollOutFully() {
+    for (int step = 0; step < 10; step++) {
+      kube.rollOut("chat");
+      reconcile();
+      Integer asked = kube.deployments.get("chat").getSpec().getReplicas();
+      if (asked.equals(kube.current().getSpec().getReplicas())) {
+        break;
+      }
+    }
+    kube.rollOut("chat");
+    reconcile();
+  }
+
   private void installReady() {
     migrateAndRollOut("1000", "1001");
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
@@ -1072,8 +1119,7 @@ class ReleaseReconciliationTest {
     kube.finishJob(jobName(), true, null, 0);
     database.applied(applied);
     reconcile();
-    kube.rollOut("chat");
-    reconcile();
+    rollOutFully();
   }
 
   /** One event's reconcile, followed by the passes it asks for at once, as JOSDK runs them. */

@@ -101,6 +101,16 @@ class StatusCalculatorTest {
   }
 
   @Test
+  void aClusterGrowingOneNodeAtATimeSaysSoAndIsNotReady() {
+    RolloutState growing =
+        new RolloutState(true, "fleetlm:1", "target", 3, 2, 2, 1, 1, 2, true, true);
+    FleetlmReleaseStatus status = compute(Stage.VERIFIED, growing);
+    assertThat(status(status, ConditionType.READY)).isEqualTo("False");
+    assertThat(condition(status, ConditionType.READY).getMessage())
+        .contains("FleetLM nodes join one at a time: the Deployment asks for 2 of 3 replicas");
+  }
+
+  @Test
   void pausedWithAChangePendingIsNotReadyAndStillReconcilingForKstatus() {
     release.getSpec().setPaused(true);
     FleetlmReleaseStatus status = compute(Stage.PAUSED, OLD_DONE);

@@ -1,0 +1,121 @@
+package io.fleetlm.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A FleetLM cluster grows one node at a time: the Deployment asks for one pod more only when every
+ * pod it asked for is ready and available, on a first start and on a scale-up. Every version of the
+ * Deployment the API server served is watched; the Deployment and ReplicaSet controllers and the
+ * scheduler are real, kwok makes pods ready.
+ */
+class ClusterGrowthIT {
+
+  private static final String NAME = "chat";
+  private static final String V1 = "ghcr.io/acme/fleetlm:1.0.0";
+
+  private ReleaseTestBed bed;
+  private final List<Seen> seen = new CopyOnWriteArrayList<>();
+  private Watch watch;
+
+  /** One version of the Deployment: what it asked for and how its pods stood. */
+  private record Seen(int asked, int ready, int available, int total) {}
+
+  @BeforeEach
+  void setUp() {
+    bed = new ReleaseTestBed("growth");
+    watch =
+        bed.client
+            .apps()
+            .deployments()
+            .inNamespace(bed.namespace)
+            .withName(NAME)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Deployment deployment) {
+                    DeploymentStatus status =
+                        Objects.requireNonNullElseGet(
+                            deployment.getStatus(), DeploymentStatus::new);
+                    seen.add(
+                        new Seen(
+                            deployment.getSpec().getReplicas(),
+                            orZero(status.getReadyReplicas()),
+                            orZero(status.getAvailableReplicas()),
+                            orZero(status.getReplicas())));
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
+  }
+
+  @AfterEach
+  void tearDown() {
+    watch.close();
+    bed.close();
+  }
+
+  @Test
+  void aFirstStartOfThreeAndAScaleToFiveAddOnePodAtATime() {
+    bed.installReady(Releases.release(bed.namespace, NAME, V1, "1001", 3), 1001);
+    assertGrewOneAtATime(seen, 1, 3);
+
+    await()
+        .atMost(ReleaseTestBed.TIMEOUT)
+        .until(() -> !seen.isEmpty() && seen.get(seen.size() - 1).available() == 3);
+    int settledAtThree = seen.size() - 1;
+    bed.editRelease(NAME, r -> r.getSpec().setReplicas(5));
+    await()
+        .atMost(ReleaseTestBed.TIMEOUT)
+        .until(
+            () ->
+                bed.release(NAME).getStatus().getPhase().name().equals("Ready")
+                    && bed.deployment(NAME).getStatus().getAvailableReplicas() == 5);
+    assertGrewOneAtATime(seen.subList(settledAtThree, seen.size()), 3, 5);
+  }
+
+  private static void assertGrewOneAtATime(List<Seen> versions, int from, int to) {
+    List<Integer> steps = new ArrayList<>();
+    Seen before = null;
+    for (Seen now : versions) {
+      if (before != null && now.asked() > before.asked()) {
+        assertThat(now.asked())
+            .as("one pod more at a time, after %s", before)
+            .isEqualTo(before.asked() + 1);
+        assertThat(before.available())
+            .as("every pod available before the next is added: %s", before)
+            .isEqualTo(before.asked());
+        assertThat(before.total()).as("no other pod left: %s", before).isEqualTo(before.asked());
+      }
+      if (steps.isEmpty() || steps.get(steps.size() - 1) != now.asked()) {
+        steps.add(now.asked());
+      }
+      before = now;
+    }
+    List<Integer> expected = new ArrayList<>();
+    for (int i = from; i <= to; i++) {
+      expected.add(i);
+    }
+    assertThat(steps)
+        .as("what the Deployment asked for, in order")
+        .containsExactlyElementsOf(expected);
+  }
+
+  private static int orZero(Integer value) {
+    return value == null ? 0 : value;
+  }
+}
