@@ -1,13 +1,15 @@
 package io.fleetlm.operator.rollout;
 
 /**
- * How many replicas the Deployment of a clustered release asks for while its FleetLM cluster grows.
- * A FleetLM node that starts beside others that have no Raft groups yet founds its own groups, and
- * a node that joins adds itself to every group it is placed in, one group after another; two nodes
- * joining at once is how a cluster splits or a group loses its majority. So the cluster grows one
- * node at a time: the first pod alone, each next one only once every pod the Deployment asks for is
- * ready, available and on the current template. This holds for a first start, a scale-up, and a
- * start from zero pods (after a pause or a scale to zero).
+ * How many replicas the Deployment of a clustered release asks for while its FleetLM cluster
+ * changes size. A FleetLM node that starts beside others that have no Raft groups yet founds its
+ * own groups, a node that joins is added to every group it is placed in, one group after another,
+ * and a node that leaves takes its members with it until the coordinator replaces them; two nodes
+ * joining or leaving at once is how a cluster splits or a group loses its majority. So the cluster
+ * changes by one node at a time: the first pod alone, then one pod more (or one fewer) only once
+ * every pod the Deployment asks for is ready, available and on its current template. This holds for
+ * a first start, a scale-up, a scale-down, and a start from zero pods (after a pause or a scale to
+ * zero).
  */
 public final class ClusterGrowth {
 
@@ -19,22 +21,17 @@ public final class ClusterGrowth {
    * @param live the Deployment as observed
    */
   public static int replicas(boolean clustered, int wanted, RolloutState live) {
-    if (!clustered || wanted <= 1) {
+    if (!clustered) {
       return wanted;
     }
     if (!live.exists()) {
-      return 1;
+      return Math.min(1, wanted);
     }
     int current = live.replicas();
-    if (current >= wanted) {
-      return wanted;
+    if (current == wanted || !settled(live)) {
+      return current;
     }
-    return settled(live) ? current + 1 : current;
-  }
-
-  /** True while the cluster is still being grown towards the spec's replicas. */
-  public static boolean growing(boolean clustered, RolloutState live) {
-    return clustered && live.exists() && live.replicas() < live.wanted();
+    return current < wanted ? current + 1 : current - 1;
   }
 
   /** Every pod the Deployment asks for is up and on its current template, and no other is left. */

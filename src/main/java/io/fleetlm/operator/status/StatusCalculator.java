@@ -201,13 +201,18 @@ public final class StatusCalculator {
     if (!targetImage.equals(rollout.image()) || !targetMigrationId.equals(rollout.migrationId())) {
       pending.add("the Deployment runs " + rollout.image() + ", not " + targetImage);
     }
-    if (rollout.replicas() < rollout.wanted() && clustered) {
+    if (rollout.replicas() != rollout.wanted() && clustered) {
+      boolean joining = rollout.replicas() < rollout.wanted();
       pending.add(
-          "FleetLM nodes join one at a time: the Deployment asks for "
+          "FleetLM nodes "
+              + (joining ? "join" : "leave")
+              + " one at a time: the Deployment asks for "
               + rollout.replicas()
               + " of "
               + rollout.wanted()
-              + " replicas, one more once all of them are ready");
+              + " replicas, one "
+              + (joining ? "more" : "fewer")
+              + " once all of them are ready");
     } else if (rollout.replicas() != rollout.wanted()) {
       pending.add(
           "the Deployment asks for "

@@ -70,7 +70,7 @@ class ClusterGrowthIT {
   }
 
   @Test
-  void aFirstStartOfThreeAndAScaleToFiveAddOnePodAtATime() {
+  void aFirstStartOfThreeAScaleToFiveAndBackAddAndRemoveOnePodAtATime() {
     bed.installReady(Releases.release(bed.namespace, NAME, V1, "1001", 3), 1001);
     assertGrewOneAtATime(seen, 1, 3);
 
@@ -86,6 +86,16 @@ class ClusterGrowthIT {
                 bed.release(NAME).getStatus().getPhase().name().equals("Ready")
                     && bed.deployment(NAME).getStatus().getAvailableReplicas() == 5);
     assertGrewOneAtATime(seen.subList(settledAtThree, seen.size()), 3, 5);
+
+    int settledAtFive = seen.size() - 1;
+    bed.editRelease(NAME, r -> r.getSpec().setReplicas(3));
+    await()
+        .atMost(ReleaseTestBed.TIMEOUT)
+        .until(
+            () ->
+                bed.release(NAME).getStatus().getPhase().name().equals("Ready")
+                    && bed.deployment(NAME).getStatus().getReplicas() == 3);
+    assertShrankOneAtATime(seen.subList(settledAtFive, seen.size()), 5, 3);
   }
 
   private static void assertGrewOneAtATime(List<Seen> versions, int from, int to) {
@@ -108,6 +118,35 @@ class ClusterGrowthIT {
     }
     List<Integer> expected = new ArrayList<>();
     for (int i = from; i <= to; i++) {
+      expected.add(i);
+    }
+    assertThat(steps)
+        .as("what the Deployment asked for, in order")
+        .containsExactlyElementsOf(expected);
+  }
+
+  private static void assertShrankOneAtATime(List<Seen> versions, int from, int to) {
+    List<Integer> steps = new ArrayList<>();
+    Seen before = null;
+    for (Seen now : versions) {
+      if (before != null && now.asked() < before.asked()) {
+        assertThat(now.asked())
+            .as("one pod fewer at a time, after %s", before)
+            .isEqualTo(before.asked() - 1);
+        assertThat(before.available())
+            .as("every pod available before the next leaves: %s", before)
+            .isEqualTo(before.asked());
+        assertThat(before.total())
+            .as("the pod that left is gone: %s", before)
+            .isEqualTo(before.asked());
+      }
+      if (steps.isEmpty() || steps.get(steps.size() - 1) != now.asked()) {
+        steps.add(now.asked());
+      }
+      before = now;
+    }
+    List<Integer> expected = new ArrayList<>();
+    for (int i = from; i >= to; i--) {
       expected.add(i);
     }
     assertThat(steps)

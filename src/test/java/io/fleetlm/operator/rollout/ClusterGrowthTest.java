@@ -38,15 +38,25 @@ class ClusterGrowthTest {
   }
 
   @Test
-  void atOrAboveTheSpecTheSpecWins() {
+  void atTheSpecNothingChanges() {
     assertThat(ClusterGrowth.replicas(true, 3, state(3, 3, 3, 3, 3, true))).isEqualTo(3);
-    assertThat(ClusterGrowth.replicas(true, 3, state(5, 5, 5, 5, 5, true))).isEqualTo(3);
+    assertThat(ClusterGrowth.replicas(true, 3, state(3, 3, 2, 2, 3, true))).isEqualTo(3);
+  }
+
+  @Test
+  void aScaleDownRemovesOnePodAtATimeOnceAllAreUp() {
+    assertThat(ClusterGrowth.replicas(true, 3, state(5, 5, 5, 5, 5, true))).isEqualTo(4);
+    assertThat(ClusterGrowth.replicas(true, 3, state(4, 4, 4, 4, 5, true)))
+        .as("the pod that leaves is still terminating")
+        .isEqualTo(4);
+    assertThat(ClusterGrowth.replicas(true, 3, state(4, 4, 4, 4, 4, true))).isEqualTo(3);
   }
 
   @Test
   void aReleaseThatIsNoClusterGetsItsReplicasAtOnce() {
     assertThat(ClusterGrowth.replicas(false, 3, NONE)).isEqualTo(3);
-    assertThat(ClusterGrowth.replicas(true, 1, NONE)).isEqualTo(1);
+    assertThat(ClusterGrowth.replicas(false, 1, state(3, 3, 3, 3, 3, true))).isEqualTo(1);
+    assertThat(ClusterGrowth.replicas(true, 0, NONE)).isEqualTo(0);
   }
 
   private static RolloutState state(
