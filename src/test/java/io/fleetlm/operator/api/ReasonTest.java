@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -30,12 +29,8 @@ class ReasonTest {
 
   private static final Instant NOW = Instant.parse("2026-12-05T10:00:00Z");
 
-  static Stream<Reason> readyReasons() {
-    return Arrays.stream(Reason.values()).filter(r -> r.kind() != Reason.Kind.DETAIL);
-  }
-
   @ParameterizedTest
-  @MethodSource("readyReasons")
+  @MethodSource("io.fleetlm.operator.status.ReasonStatuses#readyReasons")
   void asReadysReasonEachMeansWhatItsKindSaysToArgoCd(Reason reason) throws IOException {
     FleetlmRelease release = ReasonStatuses.withReadyReason(reason);
     assertThat(condition(release, "Ready").getReason()).isEqualTo(reason.name());
@@ -63,7 +58,7 @@ class ReasonTest {
   }
 
   @ParameterizedTest
-  @MethodSource("readyReasons")
+  @MethodSource("io.fleetlm.operator.status.ReasonStatuses#readyReasons")
   void everyStopIsCountedAsAReleaseFailureAndNothingElseIs(Reason reason) {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     FleetlmRelease release = ReasonStatuses.withReadyReason(reason);

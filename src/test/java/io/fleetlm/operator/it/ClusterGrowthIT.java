@@ -5,22 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A FleetLM cluster grows one node at a time: the Deployment asks for one pod more only when every
- * pod it asked for is ready and available, on a first start and on a scale-up. Every version of the
- * Deployment the API server served is watched; the Deployment and ReplicaSet controllers and the
- * scheduler are real, kwok makes pods ready.
+ * A FleetLM cluster changes size one node at a time: the Deployment asks for one pod more (or
+ * fewer) only when every pod it asked for is ready and available, on a first start, a scale-up and
+ * a scale-down. Every version of the Deployment the API server served is watched (the test bed's
+ * RolloutWatcher); the Deployment and ReplicaSet controllers and the scheduler are real, kwok makes
+ * pods ready.
  */
 class ClusterGrowthIT {
 
@@ -28,74 +25,64 @@ class ClusterGrowthIT {
   private static final String V1 = "ghcr.io/acme/fleetlm:1.0.0";
 
   private ReleaseTestBed bed;
-  private final List<Seen> seen = new CopyOnWriteArrayList<>();
-  private Watch watch;
 
   /** One version of the Deployment: what it asked for and how its pods stood. */
-  private record Seen(int asked, int ready, int available, int total) {}
+  private record Seen(int asked, int ready, int available, int total) {
+
+    static Seen of(Deployment deployment) {
+      DeploymentStatus status =
+          Objects.requireNonNullElseGet(deployment.getStatus(), DeploymentStatus::new);
+      return new Seen(
+          deployment.getSpec().getReplicas(),
+          orZero(status.getReadyReplicas()),
+          orZero(status.getAvailableReplicas()),
+          orZero(status.getReplicas()));
+    }
+
+    boolean settled() {
+      return available == asked && total == asked;
+    }
+  }
 
   @BeforeEach
   void setUp() {
     bed = new ReleaseTestBed("growth");
-    watch =
-        bed.client
-            .apps()
-            .deployments()
-            .inNamespace(bed.namespace)
-            .withName(NAME)
-            .watch(
-                new Watcher<>() {
-                  @Override
-                  public void eventReceived(Action action, Deployment deployment) {
-                    DeploymentStatus status =
-                        Objects.requireNonNullElseGet(
-                            deployment.getStatus(), DeploymentStatus::new);
-                    seen.add(
-                        new Seen(
-                            deployment.getSpec().getReplicas(),
-                            orZero(status.getReadyReplicas()),
-                            orZero(status.getAvailableReplicas()),
-                            orZero(status.getReplicas())));
-                  }
-
-                  @Override
-                  public void onClose(WatcherException cause) {}
-                });
   }
 
   @AfterEach
   void tearDown() {
-    watch.close();
     bed.close();
   }
 
   @Test
   void aFirstStartOfThreeAScaleToFiveAndBackAddAndRemoveOnePodAtATime() {
     bed.installReady(Releases.release(bed.namespace, NAME, V1, "1001", 3), 1001);
-    assertSteppedOneAtATime(seen, 1, 3);
+    assertSteppedOneAtATime(seen(), 1, 3);
 
+    assertSteppedOneAtATime(scaleTo(5), 3, 5);
+    assertSteppedOneAtATime(scaleTo(3), 5, 3);
+  }
+
+  private List<Seen> seen() {
+    return bed.watcher.versionsOf(NAME).stream().map(Seen::of).toList();
+  }
+
+  /** The versions from the last settled one before the edit to the release's Ready at the size. */
+  private List<Seen> scaleTo(int replicas) {
     await()
         .atMost(ReleaseTestBed.TIMEOUT)
-        .until(() -> !seen.isEmpty() && seen.get(seen.size() - 1).available() == 3);
-    int settledAtThree = seen.size() - 1;
-    bed.editRelease(NAME, r -> r.getSpec().setReplicas(5));
+        .until(() -> !seen().isEmpty() && seen().get(seen().size() - 1).settled());
+    int settled = seen().size() - 1;
+    bed.editRelease(NAME, r -> r.getSpec().setReplicas(replicas));
     await()
         .atMost(ReleaseTestBed.TIMEOUT)
         .until(
             () ->
                 bed.release(NAME).getStatus().getPhase().name().equals("Ready")
-                    && bed.deployment(NAME).getStatus().getAvailableReplicas() == 5);
-    assertSteppedOneAtATime(seen.subList(settledAtThree, seen.size()), 3, 5);
-
-    int settledAtFive = seen.size() - 1;
-    bed.editRelease(NAME, r -> r.getSpec().setReplicas(3));
-    await()
-        .atMost(ReleaseTestBed.TIMEOUT)
-        .until(
-            () ->
-                bed.release(NAME).getStatus().getPhase().name().equals("Ready")
-                    && bed.deployment(NAME).getStatus().getReplicas() == 3);
-    assertSteppedOneAtATime(seen.subList(settledAtFive, seen.size()), 5, 3);
+                    && bed.deployment(NAME).getStatus().getReplicas() == replicas
+                    && bed.deployment(NAME).getStatus().getAvailableReplicas() == replicas);
+    List<Seen> all = seen();
+    return all.subList(settled, all.size());
   }
 
   /**

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.status.ReasonStatuses;
-import java.util.Arrays;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -17,12 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ReasonKstatusIT {
 
-  static Stream<Reason> readyReasons() {
-    return Arrays.stream(Reason.values()).filter(r -> r.kind() != Reason.Kind.DETAIL);
-  }
-
   @ParameterizedTest
-  @MethodSource("readyReasons")
+  @MethodSource("io.fleetlm.operator.status.ReasonStatuses#readyReasons")
   void kstatusReadsEachReasonAsItsKindSays(Reason reason) {
     String json = Serialization.asJson(ReasonStatuses.withReadyReason(reason));
     Tools.Result result = Tools.runWithInput(Map.of(), json, "kstatus");

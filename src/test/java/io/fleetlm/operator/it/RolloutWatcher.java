@@ -191,6 +191,17 @@ public final class RolloutWatcher implements AutoCloseable {
         .toList();
   }
 
+  /**
+   * Every version of the Deployment the watch delivered, in the order the API server wrote them.
+   */
+  public List<Deployment> versionsOf(String deployment) {
+    return deployments.stream()
+        .filter(d -> d.name().equals(deployment) && d.deployment() != null)
+        .sorted(Comparator.comparingLong(DeploymentSeen::resourceVersion))
+        .map(DeploymentSeen::deployment)
+        .toList();
+  }
+
   /** Migration identity to the number of distinct Jobs ever created for it. */
   public Map<String, Integer> jobsPerMigration() {
     Map<String, Integer> counts = new ConcurrentHashMap<>();

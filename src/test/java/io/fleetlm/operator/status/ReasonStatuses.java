@@ -8,7 +8,9 @@ import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.RolloutState;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A release whose Ready condition carries a given reason, with the status the operator computes for
@@ -24,6 +26,11 @@ public final class ReasonStatuses {
       new RolloutState(true, IMAGE, "target", 3, 3, 1, 2, 2, 4, true, true);
 
   private ReasonStatuses() {}
+
+  /** Every reason Ready can carry: all but the details other conditions give. */
+  public static Stream<Reason> readyReasons() {
+    return Arrays.stream(Reason.values()).filter(r -> r.kind() != Reason.Kind.DETAIL);
+  }
 
   /**
    * @param reason a reason of kind PROGRESSING, STALLED, FAILED or READY
