@@ -41,7 +41,8 @@ USER 185:185
 EXPOSE 8080
 # operator.options (src/main/jvm): a small fixed heap, SerialGC, C1 only; app-cds.jsa: the classes
 # of a start, archived above; JAVA_OPTS come after both, so they override them.
-# glibc would keep an arena per thread: two are plenty for a JVM that allocates on its heap.
+# On glibc-based JREs (hack/images/build.sh builds on Debian) malloc would keep an arena per
+# thread: two are plenty for a JVM that allocates on its heap. musl (the alpine default) ignores it.
 ENV JAVA_OPTS="-Djava.io.tmpdir=/tmp" MALLOC_ARENA_MAX=2
 # The root filesystem is read-only in the Helm chart; /tmp is an emptyDir.
 ENTRYPOINT ["sh", "-c", "exec java @/deployments/operator.options -XX:SharedArchiveFile=/deployments/app-cds.jsa $JAVA_OPTS -jar /deployments/quarkus-run.jar"]

@@ -30,6 +30,12 @@ public class FleetlmReleaseStatus {
   @JsonPropertyDescription("Migration identity whose verification the Deployment runs.")
   private String verifiedMigrationId;
 
+  @JsonPropertyDescription(
+      "The database the spec names now, as host:port/name (no credentials), read from the"
+          + " DATABASE_URL Secret; empty when the Secret names none. Ready holds for this database:"
+          + " another one is migrated and verified before any pod is rolled onto it.")
+  private String database;
+
   @JsonPropertyDescription("Newest schema version found applied at the last verification.")
   private String schemaVersion;
 
@@ -128,6 +134,14 @@ public class FleetlmReleaseStatus {
 
   public void setVerifiedMigrationId(String verifiedMigrationId) {
     this.verifiedMigrationId = verifiedMigrationId;
+  }
+
+  public String getDatabase() {
+    return database;
+  }
+
+  public void setDatabase(String database) {
+    this.database = database;
   }
 
   public String getSchemaVersion() {

@@ -40,6 +40,10 @@ public enum Reason {
       Kind.STALLED,
       Metric.RELEASE_FAILURE,
       "the API server refused the Job or Deployment built from the spec"),
+  ResourceConflict(
+      Kind.STALLED,
+      Metric.RELEASE_FAILURE,
+      "an object of a name the release writes exists and is someone else's"),
   ReconcileError(
       Kind.STALLED,
       Metric.RELEASE_FAILURE,
@@ -101,7 +105,12 @@ public enum Reason {
   DriftCorrected(Kind.DETAIL, Metric.NONE, "Warning Event: an object changed by hand was put back"),
   SupersededMigrationStopped(
       Kind.DETAIL, Metric.NONE, "Event: a superseded Job whose pod never started was stopped"),
-  SpecWarning(Kind.DETAIL, Metric.NONE, "Warning Event: a new entry in status.warnings");
+  SpecWarning(Kind.DETAIL, Metric.NONE, "Warning Event: a new entry in status.warnings"),
+  DatabaseChanged(
+      Kind.DETAIL,
+      Metric.NONE,
+      "Event: the spec's Secret names another database, which is migrated and verified before"
+          + " any pod is rolled onto it");
 
   /** What a reason means as Ready's reason. */
   public enum Kind {

@@ -11,8 +11,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ReleaseRecord(
     @JsonPropertyDescription(
-            "Identity of the migration: a hash of the image and the migration settings. The same"
-                + " identity never migrates twice.")
+            "Identity of the release: a hash of the image and the migration settings, then a hash"
+                + " of the database it migrates (records written before databases were recorded"
+                + " have the first hash only). The same identity never migrates twice.")
         String migrationId,
     @JsonPropertyDescription("Image of the release.") String image,
     @JsonPropertyDescription("Generation of the FleetlmRelease that asked for it.") Long generation,
@@ -38,11 +39,21 @@ public record ReleaseRecord(
             "For a rollback: the image its Job ran, the newer one that knows the migrations it"
                 + " reverted, and the lowest version it would revert (Ecto's inclusive to:, the"
                 + " target + 1).")
-        String rollbackJob) {
+        String rollbackJob,
+    @JsonPropertyDescription(
+            "The database it migrates and is verified in, as host:port/name (no credentials):"
+                + " a verification holds for this database only. Empty on records written before"
+                + " the operator recorded it.")
+        String database) {
 
   /** A migration whose Job was just created (or found; then its generation may be unknown). */
   public static ReleaseRecord started(
-      String migrationId, String image, Long generation, String jobName, String startedAt) {
+      String migrationId,
+      String image,
+      Long generation,
+      String jobName,
+      String startedAt,
+      String database) {
     return new ReleaseRecord(
         migrationId,
         image,
@@ -56,7 +67,8 @@ public record ReleaseRecord(
         null,
         null,
         null,
-        null);
+        null,
+        database);
   }
 
   /**
@@ -82,7 +94,8 @@ public record ReleaseRecord(
         newMessage,
         output,
         rollbackTo,
-        rollbackJob);
+        rollbackJob,
+        database);
   }
 
   /** The same release with what its migration container left; null keeps what was recorded. */
@@ -102,7 +115,8 @@ public record ReleaseRecord(
             message,
             newOutput,
             rollbackTo,
-            rollbackJob);
+            rollbackJob,
+            database);
   }
 
   /** The same release, marked as a rollback to a version by a Job of the given image. */
@@ -120,6 +134,26 @@ public record ReleaseRecord(
         message,
         output,
         toVersion,
-        job);
+        job,
+        database);
+  }
+
+  /** The same release, recorded as migrated and verified in the given database. */
+  public ReleaseRecord inDatabase(String newDatabase) {
+    return new ReleaseRecord(
+        migrationId,
+        image,
+        generation,
+        jobName,
+        schemaVersion,
+        startedAt,
+        finishedAt,
+        outcome,
+        reason,
+        message,
+        output,
+        rollbackTo,
+        rollbackJob,
+        newDatabase);
   }
 }

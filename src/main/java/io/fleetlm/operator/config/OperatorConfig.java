@@ -26,6 +26,13 @@ public interface OperatorConfig {
   @WithDefault("30s")
   Duration blockedRecheck();
 
+  /**
+   * How often a release that waits for nothing is looked at again without an event: Secrets are not
+   * watched, so a DATABASE_URL changed in place is seen within this time.
+   */
+  @WithDefault("10m")
+  Duration resync();
+
   /** Failed reconciles (API errors) retried this many times before the release says Stalled. */
   @WithDefault("3")
   int errorsBeforeStalled();

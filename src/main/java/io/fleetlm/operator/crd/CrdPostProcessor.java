@@ -15,8 +15,9 @@ import java.util.List;
  * generates the CRD (quarkus.operator-sdk.crd.post-processor).
  *
  * <ul>
- *   <li>descriptions of the resource, its spec and its status for kubectl explain, and the columns
- *       of kubectl get in the order a person reads them;
+ *   <li>descriptions of the resource, its spec and its status for kubectl explain (and of the
+ *       fields of Kubernetes' own types the spec embeds, {@link CoreTypeDescriptions}), and the
+ *       columns of kubectl get in the order a person reads them;
  *   <li>status defaults to {observedGeneration: 0}: a release nobody has reconciled yet then reads
  *       as InProgress to kstatus (Flux, kpt), whose rule is observedGeneration != generation,
  *       instead of Current for want of a status;
@@ -78,6 +79,7 @@ public class CrdPostProcessor implements CRDPostProcessor {
       status.setDescription(STATUS);
       status.setDefault(JsonNodeFactory.instance.objectNode().put("observedGeneration", 0));
       JSONSchemaProps spec = root.getProperties().get("spec");
+      CoreTypeDescriptions.applyTo(spec);
       JSONSchemaProps sizeLimit =
           spec.getProperties().get("workingDirectory").getProperties().get("sizeLimit");
       sizeLimit.setPattern(QUANTITY);

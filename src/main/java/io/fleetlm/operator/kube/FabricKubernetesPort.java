@@ -2,6 +2,7 @@ package io.fleetlm.operator.kube;
 
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -222,6 +223,13 @@ public final class FabricKubernetesPort implements KubernetesPort {
     Optional<Secret> secret = read(namespace, name);
     secret.ifPresent(secrets::remember);
     return secret;
+  }
+
+  @Override
+  public Optional<ObjectMeta> stored(
+      Class<? extends HasMetadata> kind, String namespace, String name) {
+    return Optional.ofNullable(client.resources(kind).inNamespace(namespace).withName(name).get())
+        .map(HasMetadata::getMetadata);
   }
 
   private Optional<Secret> read(String namespace, String name) {

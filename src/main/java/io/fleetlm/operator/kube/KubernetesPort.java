@@ -1,5 +1,7 @@
 package io.fleetlm.operator.kube;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -46,6 +48,12 @@ public interface KubernetesPort {
   void deleteDisruptionBudget(PodDisruptionBudget budget);
 
   Optional<Secret> secret(String namespace, String name);
+
+  /**
+   * The metadata of an object as stored now, read before the operator first writes an object of
+   * that name: someone else's object must not be taken over.
+   */
+  Optional<ObjectMeta> stored(Class<? extends HasMetadata> kind, String namespace, String name);
 
   /** The Secret as the API server has it now, never a copy read earlier. */
   default Optional<Secret> freshSecret(String namespace, String name) {

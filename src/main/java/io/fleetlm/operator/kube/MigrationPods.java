@@ -75,6 +75,20 @@ public final class MigrationPods {
                     || Boolean.TRUE.equals(c.getStarted()));
   }
 
+  /**
+   * Every pod has ended (Succeeded or Failed) or is gone. A Job can be marked Failed while its pod
+   * still terminates (Kubernetes before 1.31), and a deleted Job's pod outlives it until it stops:
+   * until then the migration may still be writing.
+   */
+  public static boolean allEnded(List<Pod> pods) {
+    return pods.stream().allMatch(MigrationPods::ended);
+  }
+
+  public static boolean ended(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
   private static boolean oomKilled(ContainerStatus container) {
     return Stream.of(
             container.getState() == null ? null : container.getState().getTerminated(),

@@ -1,11 +1,16 @@
 package io.fleetlm.operator.kube;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fleetlm.operator.api.FleetlmRelease;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /** Owner references that let garbage collection remove what a deleted release owned. */
-final class OwnerReferences {
+public final class OwnerReferences {
 
   private OwnerReferences() {}
 
@@ -18,5 +23,14 @@ final class OwnerReferences {
         .withController(true)
         .withBlockOwnerDeletion(true)
         .build();
+  }
+
+  /** The name of the release that controls an object, if one does. */
+  public static Optional<String> releaseOf(ObjectMeta meta) {
+    return Objects.requireNonNullElse(meta.getOwnerReferences(), List.<OwnerReference>of()).stream()
+        .filter(o -> Boolean.TRUE.equals(o.getController()))
+        .filter(o -> HasMetadata.getKind(FleetlmRelease.class).equals(o.getKind()))
+        .map(OwnerReference::getName)
+        .findFirst();
   }
 }

@@ -92,7 +92,8 @@ public final class ResourceNames {
         MAX_OBJECT_NAME);
   }
 
-  static String labelValue(String name) {
+  /** A name as a label value: as it is when it fits, else cut and ended with a hash of it. */
+  public static String labelValue(String name) {
     return fit(name, "", MAX_LABEL_VALUE);
   }
 

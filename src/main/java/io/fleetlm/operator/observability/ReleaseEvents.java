@@ -45,6 +45,19 @@ public final class ReleaseEvents {
               phaseChange.map(p -> message + "; " + p.message()).orElse(message)));
       phaseChange = Optional.empty();
     }
+    if (old.getDatabase() != null
+        && after.getDatabase() != null
+        && !old.getDatabase().equals(after.getDatabase())) {
+      events.add(
+          ReleaseEvent.normal(
+              Reason.DatabaseChanged,
+              "database changed from "
+                  + old.getDatabase()
+                  + " to "
+                  + after.getDatabase()
+                  + ": it is migrated and verified before any pod is rolled onto it; until then"
+                  + " the running pods keep the database they started with"));
+    }
     if (!driftCorrected.isEmpty()) {
       events.add(
           ReleaseEvent.warning(

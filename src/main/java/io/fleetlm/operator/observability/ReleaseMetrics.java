@@ -37,8 +37,10 @@ public class ReleaseMetrics {
   }
 
   /**
-   * Counts and times what changed between two statuses of one release, so a failure or a finished
-   * migration is counted once, however often its release is reconciled afterwards.
+   * Counts and times what changed between two statuses of one release. Called only after {@code
+   * after} was written over {@code before} (the write carries before's resourceVersion, so before
+   * was what the API server held): each outcome is counted by the one write that records it, and a
+   * migration whose start was never written (it failed first) is counted all the same.
    */
   public void observe(FleetlmReleaseStatus before, FleetlmReleaseStatus after, Instant now) {
     FleetlmReleaseStatus old = Objects.requireNonNullElseGet(before, FleetlmReleaseStatus::new);
@@ -56,7 +58,7 @@ public class ReleaseMetrics {
     String target = after.getTargetMigrationId();
     Optional<ReleaseRecord> was = record(old, target);
     Optional<ReleaseRecord> is = record(after, target);
-    if (was.map(r -> r.outcome() == ReleaseOutcome.Migrating).orElse(false) && is.isPresent()) {
+    if (was.map(r -> r.outcome() == ReleaseOutcome.Migrating).orElse(true) && is.isPresent()) {
       ReleaseRecord finished = is.get();
       String outcome =
           switch (finished.outcome()) {

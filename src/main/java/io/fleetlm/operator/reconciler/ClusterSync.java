@@ -29,7 +29,7 @@ final class ClusterSync {
 
   private static final Logger LOG = Logger.getLogger(ClusterSync.class);
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+  static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
   private final KubernetesPort kube;
 

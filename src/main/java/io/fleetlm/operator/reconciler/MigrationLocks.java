@@ -1,5 +1,6 @@
 package io.fleetlm.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -7,9 +8,11 @@ import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.MigrationJobState;
 import io.fleetlm.operator.kube.MigrationLockLease;
+import io.fleetlm.operator.kube.MigrationPods;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.jboss.logging.Logger;
@@ -43,10 +46,18 @@ final class MigrationLocks {
    * @param holder who holds the database otherwise (namespace/release/migration identity)
    * @param holderJob namespace/name of the holder's Job
    */
-  record Claim(boolean granted, String holder, String holderJob, Instant since) {
+  record Claim(boolean granted, String holder, String holderJob, Instant since, String unseen) {
     static Claim ok() {
-      return new Claim(true, null, null, null);
+      return new Claim(true, null, null, null, null);
     }
+  }
+
+  /** What the holder's migration is doing, as far as this operator may see. */
+  private enum Holder {
+    DONE,
+    RUNNING,
+    /** In a namespace whose Jobs or pods this operator may not read. */
+    HIDDEN
   }
 
   Claim claim(
@@ -60,7 +71,9 @@ final class MigrationLocks {
     Optional<Lease> found = kube.lease(namespace, wanted.getMetadata().getName());
     if (found.isEmpty()) {
       // Released between our create and our read: claim it now.
-      return kube.createLease(wanted) ? granted(release, wanted) : waiting(release, wanted, null);
+      return kube.createLease(wanted)
+          ? granted(release, wanted)
+          : waiting(release, wanted, null, false);
     }
     Lease held = found.get();
     if (me.equals(MigrationLockLease.holderOf(held))) {
@@ -71,7 +84,8 @@ final class MigrationLocks {
     String heldBy = MigrationLockLease.holderOf(held);
     boolean ownEarlierClaim =
         heldBy != null && heldBy.startsWith(MigrationLockLease.holderPrefix(release));
-    if (ownEarlierClaim || holderDone(held, now)) {
+    Holder holder = ownEarlierClaim ? Holder.DONE : holderState(held, now);
+    if (holder == Holder.DONE) {
       wanted.getMetadata().setResourceVersion(held.getMetadata().getResourceVersion());
       if (kube.replaceLease(wanted)) {
         LOG.infof(
@@ -80,7 +94,7 @@ final class MigrationLocks {
         return granted(release, wanted);
       }
     }
-    return waiting(release, wanted, held);
+    return waiting(release, wanted, held, holder == Holder.HIDDEN);
   }
 
   /**
@@ -108,40 +122,56 @@ final class MigrationLocks {
     return Claim.ok();
   }
 
-  private Claim waiting(FleetlmRelease release, Lease wanted, Lease held) {
+  private Claim waiting(FleetlmRelease release, Lease wanted, Lease held, boolean hidden) {
     waiters.add(wanted.getMetadata().getName(), ResourceID.fromResource(release));
     if (held == null) {
-      return new Claim(false, "another release", null, null);
+      return new Claim(false, "another release", null, null, null);
     }
+    String job = MigrationLockLease.jobOf(held).orElse(null);
     return new Claim(
         false,
         MigrationLockLease.holderOf(held),
-        MigrationLockLease.jobOf(held).orElse(null),
-        MigrationLockLease.acquiredAt(held).orElse(null));
+        job,
+        MigrationLockLease.acquiredAt(held).orElse(null),
+        hidden && job != null
+            ? "this operator may not read Jobs and pods in namespace "
+                + job.split("/", 2)[0]
+                + " (it needs get on jobs and list on pods there), so it cannot see that"
+                + " migration end; it waits until that namespace's operator releases the Lease"
+            : null);
   }
 
-  /** The holder's Job has ended, was removed, or never came within the grace period. */
-  private boolean holderDone(Lease held, Instant now) {
+  /**
+   * The holder's migration is done when its Job has ended and every pod of it has too, or when
+   * neither exists and the claim is past its grace period (its Job never came).
+   */
+  private Holder holderState(Lease held, Instant now) {
     Optional<String> job = MigrationLockLease.jobOf(held);
     if (job.isEmpty() || !job.get().contains("/")) {
-      return true;
+      return Holder.DONE;
     }
     String[] parts = job.get().split("/", 2);
     Optional<Job> holderJob;
+    List<Pod> pods;
     try {
       holderJob = kube.job(parts[0], parts[1]);
+      pods = kube.podsOfJob(parts[0], parts[1]);
     } catch (KubernetesClientException e) {
       if (e.getCode() == 403) {
-        // A namespace this operator may not read: its own operator will release the Lease.
-        return false;
+        return Holder.HIDDEN;
       }
       throw e;
     }
-    if (holderJob.isPresent()) {
-      return MigrationJobState.of(holderJob.get()).finished();
+    if (!MigrationPods.allEnded(pods)) {
+      return Holder.RUNNING;
     }
-    return MigrationLockLease.acquiredAt(held)
-        .map(at -> at.plus(CLAIM_GRACE).isBefore(now))
-        .orElse(true);
+    if (holderJob.isPresent()) {
+      return MigrationJobState.of(holderJob.get()).finished() ? Holder.DONE : Holder.RUNNING;
+    }
+    boolean pastGrace =
+        MigrationLockLease.acquiredAt(held)
+            .map(at -> at.plus(CLAIM_GRACE).isBefore(now))
+            .orElse(true);
+    return pastGrace ? Holder.DONE : Holder.RUNNING;
   }
 }

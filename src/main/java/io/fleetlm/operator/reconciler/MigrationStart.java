@@ -88,7 +88,8 @@ final class MigrationStart {
                   + (claim.since() == null ? "" : " since " + claim.since())
                   + "; the migration of "
                   + t.image()
-                  + " starts when that one ends: one migration per database at a time"));
+                  + " starts when that one ends: one migration per database at a time"
+                  + (claim.unseen() == null ? "" : ". Note: " + claim.unseen())));
     }
     ExpectedSchema expected = ExpectedSchema.of(t.migration());
     if (expected.rollback()) {
@@ -103,7 +104,8 @@ final class MigrationStart {
             Reason.MigrationRunning,
             // Worded as the reconciles that follow word it: the same status is not written twice.
             "migration Job " + t.jobName + " is running for " + t.image()),
-        t.history.started(t.id, t.image(), t.observation.generation(), t.jobName, t.now),
+        t.history.started(
+            t.id, t.image(), t.observation.generation(), t.jobName, t.now, t.database()),
         t.verifiedId);
   }
 
@@ -140,7 +142,7 @@ final class MigrationStart {
       return verification.verifyFrom(
           t,
           t.history
-              .started(t.id, t.image(), t.observation.generation(), null, t.now)
+              .started(t.id, t.image(), t.observation.generation(), null, t.now, t.database())
               .rollingBack(t.id, to, "none: " + plan.describe()),
           Optional.empty(),
           false);
@@ -183,7 +185,7 @@ final class MigrationStart {
                 + " is deployed once the database ends at "
                 + to),
         t.history
-            .started(t.id, t.image(), t.observation.generation(), t.jobName, t.now)
+            .started(t.id, t.image(), t.observation.generation(), t.jobName, t.now, t.database())
             .rollingBack(
                 t.id,
                 to,

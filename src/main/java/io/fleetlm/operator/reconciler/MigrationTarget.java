@@ -45,6 +45,11 @@ final class MigrationTarget {
     return observation.release().getSpec().getImage();
   }
 
+  /** The database the spec names now (host:port/name), or null when its Secret names none. */
+  String database() {
+    return observation.database().orElse(null);
+  }
+
   StepResult result(MigrationProgress progress) {
     return StepResult.of(progress, history, verifiedId);
   }
@@ -59,7 +64,7 @@ final class MigrationTarget {
             .map(Instant::parse)
             .orElse(now);
     ReleaseHistory started =
-        history.started(id, image(), observation.generation(), jobName, created);
+        history.started(id, image(), observation.generation(), jobName, created, database());
     String rollbackTo = migration().getRollbackTo();
     if (rollbackTo == null) {
       return started;

@@ -45,7 +45,9 @@ final class MigrationVerification {
       MigrationTarget t, ReleaseHistory base, Optional<Job> job, boolean jobLost) {
     ReleaseHistory known = base;
     if (known.find(t.id).isEmpty()) {
-      known = known.started(t.id, t.image(), t.observation.generation(), t.jobName, t.now);
+      known =
+          known.started(
+              t.id, t.image(), t.observation.generation(), t.jobName, t.now, t.database());
     }
     if (job.isPresent()) {
       known = known.withOutput(t.id, t.lastWords(t.observation.podsOf(job.get())));

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
+import io.fleetlm.operator.kube.DatabaseScope;
 import io.fleetlm.operator.kube.MigrationIdentity;
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +25,8 @@ import java.util.Optional;
  * @param deployment the app Deployment, if it exists
  * @param cluster the Services, the disruption budget and the headless Service's endpoints
  * @param now the reconcile's clock, at the seconds Kubernetes times have
+ * @param database the database the spec names now (host:port/name, no credentials), empty when its
+ *     Secret is missing or holds no usable URL
  */
 public record Observation(
     FleetlmRelease release,
@@ -31,11 +34,28 @@ public record Observation(
     Map<String, List<Pod>> podsByJob,
     Optional<Deployment> deployment,
     Cluster cluster,
-    Instant now) {
+    Instant now,
+    Optional<String> database) {
 
   public Observation {
     jobsById = Map.copyOf(jobsById);
     podsByJob = Map.copyOf(podsByJob);
+  }
+
+  /** What the informers hold, before the Secret naming the database is read. */
+  public Observation(
+      FleetlmRelease release,
+      Map<String, Job> jobsById,
+      Map<String, List<Pod>> podsByJob,
+      Optional<Deployment> deployment,
+      Cluster cluster,
+      Instant now) {
+    this(release, jobsById, podsByJob, deployment, cluster, now, Optional.empty());
+  }
+
+  /** The same observation with the database its Secret names (empty: none usable). */
+  Observation withDatabase(Optional<String> named) {
+    return new Observation(release, jobsById, podsByJob, deployment, cluster, now, named);
   }
 
   /**
@@ -57,14 +77,14 @@ public record Observation(
   Observation withJob(String migrationId, Job job) {
     Map<String, Job> jobs = new java.util.HashMap<>(jobsById);
     jobs.put(migrationId, job);
-    return new Observation(release, jobs, podsByJob, deployment, cluster, now);
+    return new Observation(release, jobs, podsByJob, deployment, cluster, now, database);
   }
 
   /** The same observation with pods the API server returned for a Job the cache had none of. */
   Observation withPods(String jobName, List<Pod> pods) {
     Map<String, List<Pod>> byJob = new java.util.HashMap<>(podsByJob);
     byJob.put(jobName, List.copyOf(pods));
-    return new Observation(release, jobsById, byJob, deployment, cluster, now);
+    return new Observation(release, jobsById, byJob, deployment, cluster, now, database);
   }
 
   List<Pod> podsOf(Job job) {
@@ -79,8 +99,10 @@ public record Observation(
     return Objects.requireNonNullElse(release.getMetadata().getGeneration(), 0L);
   }
 
+  /** The spec's migration identity in the database it names: see {@link DatabaseScope}. */
   String targetId() {
-    return MigrationIdentity.of(release.getSpec());
+    return DatabaseScope.of(
+        MigrationIdentity.of(release.getSpec()), database, previous().getHistory());
   }
 
   boolean paused() {

@@ -34,6 +34,8 @@ record Plan(
     String targetId = observation.targetId();
     ReleaseHistory history =
         withRunningJobs(ReleaseHistory.of(observation.previous().getHistory()), observation)
+            // The target's identity names the database, so its record is of that database.
+            .adoptDatabase(targetId, observation.database().orElse(null))
             .supersedeAllBut(targetId, observation.generation(), observation.now());
     Optional<Job> targetJob = Optional.ofNullable(observation.jobsById().get(targetId));
     List<Job> stuck = stuckSupersededJobs(observation);
@@ -87,7 +89,8 @@ record Plan(
               meta.getName(),
               meta.getCreationTimestamp() == null
                   ? observation.now()
-                  : Instant.parse(meta.getCreationTimestamp()));
+                  : Instant.parse(meta.getCreationTimestamp()),
+              null);
     }
     return known;
   }

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.kube.FabricKubernetesPort;
 import io.fleetlm.operator.kube.MigrationLockLease;
+import io.fleetlm.operator.kube.OwnerReferences;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.kube.TrimmedItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -78,14 +79,16 @@ record ReleaseEventSources(
             context);
     var services = appObjects(Service.class, context);
     var budgets = appObjects(PodDisruptionBudget.class, context);
-    // The EndpointSlice controller copies the Service's labels, our release label included.
+    // The EndpointSlice controller copies the Service's labels (so the selector finds them) and
+    // makes the Service their owner. The release label may hold a shortened name, so a slice is
+    // mapped through its Service's owner reference, which holds the release's whole name. The
+    // operator's own Service writes reach that cache before any slice of the Service exists.
     var slices =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(EndpointSlice.class, FleetlmRelease.class)
                 .withItemStore(new TrimmedItemStore<EndpointSlice>())
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
-                .withSecondaryToPrimaryMapper(
-                    releaseNamedIn(ObjectMeta::getLabels, ResourceNames.LABEL_RELEASE))
+                .withSecondaryToPrimaryMapper(slice -> releaseOwning(services, slice.getMetadata()))
                 .build(),
             context);
     return new ReleaseEventSources(
@@ -102,6 +105,21 @@ record ReleaseEventSources(
             .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
             .build(),
         context);
+  }
+
+  /** The release that owns the Service an EndpointSlice belongs to. */
+  private static Set<ResourceID> releaseOwning(
+      InformerEventSource<Service, FleetlmRelease> services, ObjectMeta slice) {
+    String service =
+        slice.getLabels() == null ? null : slice.getLabels().get(ClusterSync.SERVICE_NAME_LABEL);
+    if (service == null) {
+      return Set.of();
+    }
+    return services
+        .get(new ResourceID(service, slice.getNamespace()))
+        .flatMap(s -> OwnerReferences.releaseOf(s.getMetadata()))
+        .map(release -> Set.of(new ResourceID(release, slice.getNamespace())))
+        .orElse(Set.of());
   }
 
   /** Maps an object to the release one of its labels or annotations names. */

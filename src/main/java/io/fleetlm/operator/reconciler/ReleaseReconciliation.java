@@ -10,6 +10,7 @@ import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
 import io.fleetlm.operator.config.OperatorConfig;
+import io.fleetlm.operator.database.InvalidDatabaseUrlException;
 import io.fleetlm.operator.database.SchemaHistoryReader;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.MigrationJobState;
@@ -25,6 +26,7 @@ import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.MigrationStep;
 import io.fleetlm.operator.rollout.ReleaseHistory;
 import io.fleetlm.operator.rollout.RolloutState;
+import io.fleetlm.operator.secrets.MissingSecretException;
 import io.fleetlm.operator.secrets.ReleaseSecrets;
 import io.fleetlm.operator.secrets.SecretMasker;
 import io.fleetlm.operator.status.StatusCalculator;
@@ -100,10 +102,11 @@ final class ReleaseReconciliation {
       FleetlmReleaseStatus status, Duration requeueAfter, boolean retry, FleetlmRelease written) {}
 
   Outcome reconcile(Observation cached) {
-    // Observe: what the cache may not hold yet is asked of the API server before anything is
-    // decided; nothing is read after this.
-    Observation observation = completed(cached);
-    FleetlmRelease release = observation.release();
+    // Observe: the database the spec's Secret names, and what the cache may not hold yet, are
+    // read before anything is decided.
+    FleetlmRelease release = cached.release();
+    ReleaseSecrets secrets = secretsOf(release);
+    Observation observation = completed(cached.withDatabase(databaseNamed(secrets)));
 
     // Decide (pure): which superseded Jobs to stop and the migration step.
     Plan plan = Plan.of(observation);
@@ -118,7 +121,6 @@ final class ReleaseReconciliation {
           stuck.getMetadata().getName(),
           MigrationPods.stall(observation.podsOf(stuck)).map(MigrationPods.Stall::reason));
     }
-    ReleaseSecrets secrets = secretsOf(release);
     if (plan.step().kind() == MigrationStep.Kind.CREATE_JOB) {
       // Made while the migration runs, so that only the Deployment write follows verification.
       clusters.ensureCookie(observation);
@@ -142,6 +144,10 @@ final class ReleaseReconciliation {
       boolean deploying =
           migration.verifiedId() != null && verifiedImage != null && !observation.paused();
       if (deploying) {
+        List<String> conflicts = ForeignObjects.of(kube, observation);
+        if (!conflicts.isEmpty()) {
+          throw new ResourceConflictException(conflicts);
+        }
         clusters.ensureCookie(observation);
       }
       rollout = deployments.sync(observation, migration.verifiedId(), verifiedImage);
@@ -166,6 +172,7 @@ final class ReleaseReconciliation {
         release,
         observation.previous(),
         status,
+        written != release,
         corrected,
         plan.stoppedJobNames(),
         secrets,
@@ -180,7 +187,20 @@ final class ReleaseReconciliation {
             || migration.progress().stage() == Stage.WAITING)) {
       return config.blockedRecheck();
     }
-    return requeue;
+    // Secrets are not watched: a DATABASE_URL changed in place is seen at the next resync.
+    return requeue.isZero() ? config.resync() : requeue;
+  }
+
+  /**
+   * The database the spec names now, as host:port/name; empty when the Secret is missing or its URL
+   * is unusable (the migration step says which, if one is needed).
+   */
+  private static Optional<String> databaseNamed(ReleaseSecrets secrets) {
+    try {
+      return Optional.of(secrets.databaseUrl().identity());
+    } catch (MissingSecretException | InvalidDatabaseUrlException e) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -239,25 +259,36 @@ final class ReleaseReconciliation {
     FleetlmRelease release = fresh.get();
     SecretMasker masker = maskerFor(release);
     Optional<String> refusedKind = refusedKind(error);
-    Reason reason = refusedKind.isPresent() ? Reason.InvalidPodTemplate : Reason.ReconcileError;
+    boolean conflict = error instanceof ResourceConflictException;
+    Reason reason =
+        conflict
+            ? Reason.ResourceConflict
+            : refusedKind.isPresent() ? Reason.InvalidPodTemplate : Reason.ReconcileError;
     String message =
         masker.mask(
-            refusedKind
-                .map(
-                    kind ->
-                        "the API server refused the "
-                            + kind
-                            + " built from this FleetlmRelease: "
-                            + apiMessage(error)
-                            + ". Fix the pod settings in spec (resources, env, labels,"
-                            + " tolerations, nodeSelector); the Job and the Deployment use them")
-                .orElseGet(() -> error.getClass().getSimpleName() + ": " + apiMessage(error)));
-    boolean stalled = refusedKind.isPresent() || attempt >= config.errorsBeforeStalled();
+            conflict
+                ? error.getMessage()
+                : refusedKind
+                    .map(
+                        kind ->
+                            "the API server refused the "
+                                + kind
+                                + " built from this FleetlmRelease: "
+                                + apiMessage(error)
+                                + ". Fix the pod settings in spec (resources, env, labels,"
+                                + " tolerations, nodeSelector); the Job and the Deployment use them")
+                    .orElseGet(() -> error.getClass().getSimpleName() + ": " + apiMessage(error)));
+    // Someone else's object stays until a person acts: Stalled at once, and looked at again with
+    // the retry's backoff (it carries none of the operator's labels, so it is not watched).
+    boolean stalled =
+        conflict || refusedKind.isPresent() || attempt >= config.errorsBeforeStalled();
     LOG.warnf("%s/%s: %s", namespace, release.getMetadata().getName(), message);
     FleetlmReleaseStatus status = StatusCalculator.error(release, reason, message, stalled, now);
     FleetlmRelease written = write(release, status);
     kube.recordEvent(release, ReleaseEvent.warning(reason, message));
-    metrics.observe(release.getStatus(), status, now);
+    if (written != release) {
+      metrics.observe(release.getStatus(), status, now);
+    }
     return new Outcome(
         status, Duration.ZERO, refusedKind.isEmpty(), written == release ? null : written);
   }
@@ -287,6 +318,7 @@ final class ReleaseReconciliation {
       FleetlmRelease release,
       FleetlmReleaseStatus before,
       FleetlmReleaseStatus after,
+      boolean recorded,
       List<String> driftCorrected,
       List<String> stoppedJobs,
       ReleaseSecrets secrets,
@@ -306,7 +338,10 @@ final class ReleaseReconciliation {
           release.getMetadata().getName(),
           events.stream().map(ReleaseEvent::reason).toList());
     }
-    metrics.observe(before, after, now);
+    if (recorded) {
+      // Counted by the write that recorded the change: once, whatever passes see before or after.
+      metrics.observe(before, after, now);
+    }
     String schemaBefore = before == null ? null : before.getSchemaVersion();
     if (!Objects.equals(schemaBefore, after.getSchemaVersion())) {
       // Rebuilding the gauge reads every release: only when a schema version moved.
@@ -327,6 +362,7 @@ final class ReleaseReconciliation {
             observation.release(),
             targetId,
             migration.verifiedId(),
+            observation.database().orElse(null),
             migration.history().find(targetId).map(ReleaseRecord::jobName).orElse(null),
             migration.progress(),
             rollout,
@@ -352,7 +388,11 @@ final class ReleaseReconciliation {
         .orElse(null);
   }
 
-  /** The release's claim on its database ends with the last of its Jobs that runs. */
+  /**
+   * The release's claim on its database ends with the last of its migrations that may still write:
+   * a Job that has not ended, or one whose pod has not (a Job is marked Failed while its pod still
+   * terminates, and a deleted Job's pod outlives it).
+   */
   private void releaseDatabase(
       Observation observation, StepResult migration, List<String> stopped) {
     Set<String> running = new LinkedHashSet<>();
@@ -360,11 +400,20 @@ final class ReleaseReconciliation {
         .jobsById()
         .forEach(
             (id, job) -> {
-              if (!MigrationJobState.of(job).finished()
-                  && !stopped.contains(job.getMetadata().getName())) {
+              boolean ended =
+                  MigrationJobState.of(job).finished()
+                      && MigrationPods.allEnded(observation.podsOf(job));
+              if (!ended && !stopped.contains(job.getMetadata().getName())) {
                 running.add(id);
               }
             });
+    observation.podsByJob().values().stream()
+        .flatMap(List::stream)
+        .filter(pod -> !MigrationPods.ended(pod))
+        .map(pod -> pod.getMetadata().getLabels().get(ResourceNames.LABEL_MIGRATION_ID))
+        .filter(Objects::nonNull)
+        .filter(id -> !observation.jobsById().containsKey(id))
+        .forEach(running::add);
     Stage stage = migration.progress().stage();
     if (stage == Stage.MIGRATING || stage == Stage.STALLED) {
       running.add(observation.targetId());

@@ -34,11 +34,19 @@ public final class ReleaseHistory {
     return records.stream().filter(r -> migrationId.equals(r.migrationId())).findFirst();
   }
 
-  /** Records a migration that started; an existing record of that identity starts over. */
+  /**
+   * Records a migration that started in a database (host:port/name); an existing record of that
+   * identity starts over.
+   */
   public ReleaseHistory started(
-      String migrationId, String image, long generation, String jobName, Instant at) {
+      String migrationId,
+      String image,
+      long generation,
+      String jobName,
+      Instant at,
+      String database) {
     ReleaseRecord fresh =
-        ReleaseRecord.started(migrationId, image, generation, jobName, at.toString());
+        ReleaseRecord.started(migrationId, image, generation, jobName, at.toString(), database);
     List<ReleaseRecord> next = new ArrayList<>();
     next.add(fresh);
     records.stream().filter(r -> !migrationId.equals(r.migrationId())).forEach(next::add);
@@ -50,12 +58,14 @@ public final class ReleaseHistory {
    * stopped, or lost its status write to a conflict, between creating the Job and recording it. Its
    * generation is not known.
    */
-  public ReleaseHistory found(String migrationId, String image, String jobName, Instant created) {
+  public ReleaseHistory found(
+      String migrationId, String image, String jobName, Instant created, String database) {
     if (find(migrationId).isPresent()) {
       return this;
     }
     List<ReleaseRecord> next = new ArrayList<>();
-    next.add(ReleaseRecord.started(migrationId, image, null, jobName, created.toString()));
+    next.add(
+        ReleaseRecord.started(migrationId, image, null, jobName, created.toString(), database));
     next.addAll(records);
     return new ReleaseHistory(next);
   }
@@ -87,6 +97,19 @@ public final class ReleaseHistory {
               message,
               finished ? now.toString() : null);
         });
+  }
+
+  /**
+   * Records the database of a record written before databases were recorded: it counts for the
+   * database the spec names when this operator first reads it ({@link
+   * io.fleetlm.operator.kube.DatabaseScope}). Records that name one are left as they are.
+   */
+  public ReleaseHistory adoptDatabase(String migrationId, String database) {
+    return database == null
+        ? this
+        : replace(
+            migrationId,
+            record -> record.database() == null ? record.inDatabase(database) : record);
   }
 
   /** Keeps the last words of a release's migration container. */

@@ -117,6 +117,7 @@ public final class StatusCalculator {
     status.setCurrentImage(rollout.image());
     status.setTargetMigrationId(in.targetMigrationId());
     status.setVerifiedMigrationId(in.verifiedMigrationId());
+    status.setDatabase(in.database());
     status.setSchemaVersion(
         migration.schemaVersion() != null
             ? migration.schemaVersion()

@@ -164,12 +164,11 @@ public final class MigrationVerifier {
               + ahead.size()
               + " migration(s) newer than this release knows: "
               + listed(ahead)
-              + ". Either roll the database back to "
+              + ". Either set spec.migration.rollbackTo: \""
               + required.last()
-              + " with the newer image (bin/fleetlm eval \"Fleetlm.Release.rollback(Fleetlm.Repo, "
-              + ahead.get(0)
-              + ")\": Ecto's to: is inclusive) and change spec.migration.runId, or, if this"
-              + " release tolerates the newer schema, set spec.migration.schemaAhead: Allow.",
+              + "\" (the version the database ends at: the operator reverts everything above it"
+              + " with the newer image, then deploys this one), or, if this release tolerates the"
+              + " newer schema, set spec.migration.schemaAhead: Allow.",
           latest,
           List.of(),
           ahead);

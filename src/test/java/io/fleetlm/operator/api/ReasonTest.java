@@ -142,7 +142,12 @@ class ReasonTest {
     status.setHistory(
         List.of(
             ReleaseRecord.started(
-                    "target", "img:1", 1L, "chat-migrate-target", NOW.minusSeconds(30).toString())
+                    "target",
+                    "img:1",
+                    1L,
+                    "chat-migrate-target",
+                    NOW.minusSeconds(30).toString(),
+                    "db:5432/chat")
                 .at(outcome, null, reason, "m", NOW.toString())));
     return status;
   }

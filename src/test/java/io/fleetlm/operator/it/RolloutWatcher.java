@@ -100,7 +100,13 @@ public final class RolloutWatcher implements AutoCloseable {
             .filter(r -> r.outcome() == ReleaseOutcome.Verified)
             .map(RolloutWatcher::verifiedKey)
             .collect(Collectors.toSet());
-    statuses.add(new StatusSeen(rv(release), release.getMetadata().getName(), ready, verified));
+    // Pods carry the release's name as a label value, cut with a hash when it is long.
+    statuses.add(
+        new StatusSeen(
+            rv(release),
+            ResourceNames.labelValue(release.getMetadata().getName()),
+            ready,
+            verified));
   }
 
   private void onAppPod(Pod pod) {

@@ -112,6 +112,11 @@ public final class TestDatabase implements AutoCloseable {
     return "ecto://postgres:" + password + "@localhost:" + port + "/" + database;
   }
 
+  /** The database as the operator names it in status: host:port/name of {@link #ectoUrl}. */
+  public String identity(String database) {
+    return "localhost:" + port + "/" + database;
+  }
+
   /** DATABASE_URL as pods on the real node must write it: the gateway address, not localhost. */
   public String ectoUrlForPods(String database) {
     return "ecto://postgres:" + password + "@" + podNetworkHost + ":" + port + "/" + database;

@@ -73,7 +73,7 @@ class UpgradeCompatibilityIT {
       List<FleetlmRelease> releases = replay(bed);
       Map<String, String> replayed = new HashMap<>();
       releases.forEach(
-          r -> replayed.put(r.getMetadata().getName(), r.getMetadata().getResourceVersion()));
+          r -> replayed.put(r.getMetadata().getName(), Serialization.asJson(r.getStatus())));
       Map<String, Long> deploymentGenerations = new HashMap<>();
       for (FleetlmRelease release : releases) {
         String name = release.getMetadata().getName();
@@ -105,11 +105,13 @@ class UpgradeCompatibilityIT {
       assertThat(bed.jobs()).as("migration Jobs started by the upgraded operator").isEmpty();
       for (String name : NAMES) {
         FleetlmRelease now = bed.release(name);
-        // Nothing to write is what lets the first reconcile be the last: no write, no new event.
-        assertThat(now.getMetadata().getResourceVersion())
-            .as(
-                "release %s written by the upgraded operator: %s",
-                name, Serialization.asJson(now.getStatus()))
+        // The one thing the upgraded operator adds: which database the releases were verified
+        // in (the previous operator did not record it). Nothing else is written.
+        assertThat(now.getStatus().getDatabase()).isEqualTo(bed.db.identity(bed.database));
+        assertThat(now.getStatus().getHistory())
+            .allSatisfy(r -> assertThat(r.database()).isEqualTo(bed.db.identity(bed.database)));
+        assertThat(Serialization.asJson(withoutDatabase(now.getStatus())))
+            .as("status of %s as written by the upgraded operator", name)
             .isEqualTo(replayed.get(name));
         assertThat(now.getStatus().getPhase().name()).isEqualTo("Ready");
         assertThat(now.getStatus().getObservedGeneration())
@@ -125,6 +127,13 @@ class UpgradeCompatibilityIT {
                   .map(o -> o.getKind() + "/" + o.getMetadata().getName())
                   .toList());
     }
+  }
+
+  /** The status as an operator that did not record databases would have written it. */
+  private static FleetlmReleaseStatus withoutDatabase(FleetlmReleaseStatus status) {
+    status.setDatabase(null);
+    status.setHistory(status.getHistory().stream().map(r -> r.inDatabase(null)).toList());
+    return status;
   }
 
   /** Creates the recorded releases with their status, then the objects the operator owned. */

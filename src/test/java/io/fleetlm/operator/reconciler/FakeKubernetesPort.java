@@ -3,6 +3,8 @@ package io.fleetlm.operator.reconciler;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -24,11 +26,13 @@ import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.ReleaseEvent;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -61,6 +65,16 @@ final class FakeKubernetesPort implements KubernetesPort {
   int secretReads;
 
   Supplier<RuntimeException> failApply;
+
+  /** Objects someone else made, by Kind/name: the informers never see them. */
+  final Map<String, ObjectMeta> foreignObjects = new LinkedHashMap<>();
+
+  /** Namespaces whose Jobs and pods the operator may not read. */
+  final Set<String> forbiddenNamespaces = new HashSet<>();
+
+  /** Makes status writes throw, as if the operator died before its write reached the server. */
+  Supplier<RuntimeException> failStatusWrite;
+
   private long resourceVersion = 100;
 
   FakeKubernetesPort(FleetlmRelease release) {
@@ -75,7 +89,24 @@ final class FakeKubernetesPort implements KubernetesPort {
   @Override
   public Optional<Job> job(String namespace, String name) {
     calls.add("getJob " + name);
+    forbidIn(namespace, "jobs");
     return Optional.ofNullable(jobs.get(name));
+  }
+
+  /** The API server's 403 for a namespace the operator's RBAC does not reach. */
+  private void forbidIn(String namespace, String resource) {
+    if (forbiddenNamespaces.contains(namespace)) {
+      throw apiError(
+          403,
+          "Forbidden",
+          resource
+              + " is forbidden: User \"system:serviceaccount:fleetlm-system:fleetlm-operator\""
+              + " cannot get resource \""
+              + resource
+              + "\" in API group \"\" in the namespace \""
+              + namespace
+              + "\"");
+    }
   }
 
   @Override
@@ -157,13 +188,35 @@ final class FakeKubernetesPort implements KubernetesPort {
   }
 
   @Override
+  public Optional<ObjectMeta> stored(
+      Class<? extends HasMetadata> kind, String namespace, String name) {
+    ObjectMeta foreign = foreignObjects.get(kind.getSimpleName() + "/" + name);
+    if (foreign != null) {
+      return Optional.of(foreign);
+    }
+    Map<String, ? extends HasMetadata> own =
+        switch (kind.getSimpleName()) {
+          case "Deployment" -> deployments;
+          case "Service" -> services;
+          case "PodDisruptionBudget" -> budgets;
+          case "Secret" -> secrets;
+          default -> Map.of();
+        };
+    return Optional.ofNullable(own.get(name)).map(HasMetadata::getMetadata);
+  }
+
+  @Override
   public List<Pod> podsOfJob(String namespace, String jobName) {
+    forbidIn(namespace, "pods");
     return podsByJob.getOrDefault(jobName, List.of());
   }
 
   @Override
   public FleetlmRelease writeStatus(FleetlmRelease release, FleetlmReleaseStatus status) {
     calls.add("writeStatus " + status.getPhase());
+    if (failStatusWrite != null) {
+      throw failStatusWrite.get();
+    }
     // The API server's answers, so that the unit tier takes the paths the real server leads to.
     if (stored == null) {
       throw apiError(404, "NotFound", "fleetlmreleases.fleetlm.io \"chat\" not found");
@@ -311,10 +364,26 @@ final class FakeKubernetesPort implements KubernetesPort {
                 .withName(jobName + "-pod")
                 .endMetadata()
                 .withNewStatus()
+                .withPhase(phaseOf(state))
                 .withContainerStatuses(
                     new ContainerStatusBuilder().withName("migrate").withState(state).build())
                 .endStatus()
                 .build()));
+  }
+
+  /**
+   * The pod's phase as the kubelet reports it for its one container's state (restartPolicy Never).
+   */
+  private static String phaseOf(ContainerState state) {
+    if (state.getTerminated() != null) {
+      return state.getTerminated().getExitCode() == 0 ? "Succeeded" : "Failed";
+    }
+    return state.getRunning() != null ? "Running" : "Pending";
+  }
+
+  /** The Job's pod still terminating after the Job was marked as ended (Kubernetes before 1.31). */
+  void podStillRunning(String jobName) {
+    setPod(jobName, new ContainerStateBuilder().withNewRunning().endRunning().build());
   }
 
   /** What the Deployment controller reports once every replica of the current spec is up. */

@@ -7,12 +7,15 @@ import io.fleetlm.operator.database.DatabaseUrl;
 import io.fleetlm.operator.database.SchemaHistory;
 import io.fleetlm.operator.database.SchemaHistoryReader;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** A database whose history table the test sets, or that does not answer. */
 final class FakeSchemaHistoryReader implements SchemaHistoryReader {
 
   private List<String> applied;
+  private final Map<String, List<String>> appliedByDatabase = new HashMap<>();
   private String unavailable;
   private boolean refusesCredentials;
   int reads;
@@ -21,6 +24,11 @@ final class FakeSchemaHistoryReader implements SchemaHistoryReader {
   void applied(String... versions) {
     this.applied = Arrays.asList(versions);
     this.unavailable = null;
+  }
+
+  /** Another database (host:port/name) with its own history; the others keep theirs. */
+  void appliedIn(String database, String... versions) {
+    appliedByDatabase.put(database, Arrays.asList(versions));
   }
 
   void noTable() {
@@ -59,10 +67,11 @@ final class FakeSchemaHistoryReader implements SchemaHistoryReader {
     if (unavailable != null) {
       throw new DatabaseUnavailableException(unavailable, null);
     }
-    if (applied == null) {
+    List<String> versions = appliedByDatabase.getOrDefault(database.identity(), applied);
+    if (versions == null) {
       return SchemaHistory.missing(table);
     }
     return new SchemaHistory(
-        table, true, applied.stream().map(v -> new AppliedMigration(v, true)).toList());
+        table, true, versions.stream().map(v -> new AppliedMigration(v, true)).toList());
   }
 }

@@ -19,6 +19,8 @@ import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.config.ProductionConfig;
+import io.fleetlm.operator.database.DatabaseUrl;
+import io.fleetlm.operator.kube.DatabaseScope;
 import io.fleetlm.operator.kube.MigrationIdentity;
 import io.fleetlm.operator.kube.MigrationLockLease;
 import io.fleetlm.operator.kube.ReleaseEvent;
@@ -159,6 +161,57 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aMigrationThatFailsBeforeItsStartIsWrittenIsCountedOnce() {
+    // The pass that creates the Job loses its status write (someone edited the release).
+    FleetlmRelease before = kube.current();
+    kube.editRelease(r -> r.getMetadata().setLabels(Map.of("edited", "yes")));
+    assertThatThrownBy(() -> reconcileFrom(before)).isInstanceOf(KubernetesClientException.class);
+    assertThat(kube.jobs).hasSize(1);
+    kube.finishJob(jobName(), false, "** (Postgrex.Error) boom", 1);
+
+    reconcile();
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(failedMigrations()).as("counted though its start was never recorded").isEqualTo(1);
+  }
+
+  @Test
+  void aMigrationFailureIsCountedOnceByTheWriteThatRecordsIt() {
+    reconcile();
+    kube.finishJob(jobName(), false, "** (Postgrex.Error) boom", 1);
+    now = now.plusSeconds(8);
+
+    reconcile();
+    reconcile();
+    reconcileFrom(kube.current());
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(failedMigrations()).isEqualTo(1);
+  }
+
+  @Test
+  void anOperatorThatStopsBeforeRecordingAFailureLeavesItToBeCountedOnceByTheNext() {
+    reconcile();
+    kube.finishJob(jobName(), false, "** (Postgrex.Error) boom", 1);
+    kube.failStatusWrite = () -> new IllegalStateException("the operator stops here");
+    assertThatThrownBy(this::pass).hasMessageContaining("stops here");
+    assertThat(failedMigrations()).as("nothing recorded, nothing counted").isZero();
+    kube.failStatusWrite = null;
+
+    reconcile();
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(failedMigrations()).isEqualTo(1);
+  }
+
+  private long failedMigrations() {
+    var timer = meters.find("fleetlm_migration_duration_seconds").tag("outcome", "failed").timer();
+    return timer == null ? 0 : timer.count();
+  }
+
+  @Test
   void aSuccessfulJobWithMissingVersionsFailsAndDeploysNothing() {
     reconcile();
     kube.finishJob(jobName(), true, null, 0);
@@ -198,7 +251,9 @@ class ReleaseReconciliationTest {
     assertThat(json(status())).doesNotContain(PASSWORD);
 
     database.applied("1001");
-    assertThat(reconcile().requeueAfter()).isZero();
+    assertThat(reconcile().requeueAfter())
+        .as("no more retries: only the resync, which would see a DATABASE_URL changed in place")
+        .isEqualTo(ProductionConfig.defaults().resync());
     assertThat(status().getVerifiedMigrationId()).isEqualTo(targetId());
   }
 
@@ -900,7 +955,7 @@ class ReleaseReconciliationTest {
   }
 
   @Test
-  void aSteadyReleaseReadsNoSecretAndReleasesAClaimLeftFromAnEarlierDatabaseUrl() {
+  void aSteadyReleaseReadsItsDatabaseSecretOnceAndReleasesAClaimLeftFromAnEarlierDatabaseUrl() {
     installReady();
     kube.leases.put(
         MigrationLockLease.name("olddb:5432/chat"),
@@ -910,7 +965,82 @@ class ReleaseReconciliationTest {
     reconcile();
 
     assertThat(kube.leases).isEmpty();
-    assertThat(kube.secretReads).isZero();
+    assertThat(kube.secretReads).as("the Secret that names the database, once").isEqualTo(1);
+  }
+
+  @Test
+  void aReadyReleasePointedAtAnotherSecretMigratesThatDatabaseBeforeAnyPodUsesIt() {
+    installReady();
+    String verifiedBefore = status().getVerifiedMigrationId();
+    kube.secrets.put("db2", databaseSecret("db2", "ecto://fleet:" + PASSWORD + "@db2:5432/chat"));
+
+    edit(r -> r.getSpec().getDatabase().getUrlSecretRef().setName("db2"));
+    reconcile();
+
+    assertThat(kube.jobs).as("the new database gets its own migration Job").hasSize(2);
+    assertThat(kube.jobs).containsKey(jobName());
+    assertThat(status().getPhase()).isEqualTo(Phase.Migrating);
+    assertThat(condition("Ready").getStatus()).isEqualTo("False");
+    assertThat(status().getDatabase()).isEqualTo("db2:5432/chat");
+    assertThat(status().getVerifiedMigrationId()).isEqualTo(verifiedBefore);
+    assertThat(databaseSecretOfPods()).as("the pods still read the old Secret").isEqualTo("db");
+    assertThat(lastEvent("DatabaseChanged").message())
+        .contains("from db:5432/chat to db2:5432/chat")
+        .doesNotContain(PASSWORD);
+    assertThat(status().getHistory())
+        .filteredOn(r -> r.outcome() == ReleaseOutcome.Migrating)
+        .singleElement()
+        .extracting(r -> r.database())
+        .isEqualTo("db2:5432/chat");
+
+    database.appliedIn("db2:5432/chat");
+    kube.finishJob(jobName(), true, null, 0);
+    reconcile();
+    assertThat(status().getPhase())
+        .as("the Job's exit code is not enough: the new database lacks the migrations")
+        .isEqualTo(Phase.Failed);
+    assertThat(databaseSecretOfPods()).isEqualTo("db");
+  }
+
+  @Test
+  void aDatabaseUrlChangedInPlaceIsMigratedAndVerifiedThenThePodsAreReplaced() {
+    installReady();
+    Deployment before = kube.deployments.get("chat");
+    kube.secrets.put(
+        "db", databaseSecret("db", "ecto://fleet:" + PASSWORD + "@restored:5432/chat"));
+
+    reconcile();
+
+    assertThat(kube.jobs).hasSize(2);
+    assertThat(status().getPhase()).isEqualTo(Phase.Migrating);
+    assertThat(kube.deployments.get("chat").getSpec().getTemplate())
+        .as("no pod is replaced before the new database is verified")
+        .isEqualTo(before.getSpec().getTemplate());
+
+    kube.finishJob(jobName(), true, null, 0);
+    database.appliedIn("restored:5432/chat", "1000", "1001");
+    reconcile();
+    rollOutFully();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(status().getVerifiedMigrationId()).isEqualTo(targetId());
+    assertThat(kube.deployments.get("chat").getSpec().getTemplate())
+        .as("the pods are replaced, so that they read the URL as it is now")
+        .isNotEqualTo(before.getSpec().getTemplate());
+  }
+
+  @Test
+  void aReadyReleaseWhoseSecretIsDeletedIsNotReadyAndKeepsItsPods() {
+    installReady();
+    Deployment before = kube.deployments.get("chat");
+    kube.secrets.remove("db");
+
+    reconcile();
+
+    assertThat(condition("Ready").getStatus()).isEqualTo("False");
+    assertThat(condition("Ready").getReason()).isEqualTo("SecretNotFound");
+    assertThat(kube.jobs).hasSize(1);
+    assertThat(kube.deployments.get("chat")).isEqualTo(before);
   }
 
   @Test
@@ -953,6 +1083,99 @@ class ReleaseReconciliationTest {
     assertThat(kube.calls).contains("replaceLease");
     assertThat(kube.jobs).containsKey(jobName());
     assertThat(condition("Ready").getReason()).isEqualTo("MigrationRunning");
+  }
+
+  @Test
+  void aFailedJobWhosePodStillRunsKeepsItsDatabaseUntilThePodEnds() {
+    reconcile();
+    kube.finishJob(jobName(), false, "** (Postgrex.Error) boom", 1);
+    kube.podStillRunning(jobName());
+
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(kube.leases).as("the pod may still write to the database").hasSize(1);
+
+    kube.finishJob(jobName(), false, "** (Postgrex.Error) boom", 1);
+    reconcile();
+    assertThat(kube.leases).isEmpty();
+  }
+
+  @Test
+  void aClaimWhoseHolderJobEndedWhileItsPodStillRunsIsNotTakenOver() {
+    installReady();
+    String heldJob = jobName();
+    kube.podStillRunning(heldJob);
+    kube.leases.put(
+        MigrationLockLease.name("db:5432/chat"),
+        foreignClaim("db:5432/chat", "canary/chat/0ld1d", "canary/" + heldJob, now));
+    edit(r -> r.getSpec().setImage(V2));
+    edit(r -> r.getSpec().getMigration().setExpectedVersion("1002"));
+
+    reconcile();
+
+    assertThat(kube.jobs).doesNotContainKey(jobName());
+    assertThat(condition("Ready").getReason()).isEqualTo("WaitingForDatabase");
+  }
+
+  @Test
+  void aHolderInANamespaceTheOperatorMayNotReadIsNamedWithThePermissionItLacks() {
+    kube.leases.put(
+        MigrationLockLease.name("db:5432/chat"),
+        foreignClaim("db:5432/chat", "secret-team/chat/abc", "secret-team/chat-migrate-abc", now));
+    kube.forbiddenNamespaces.add("secret-team");
+    now = now.plus(MigrationLocks.CLAIM_GRACE).plusSeconds(60);
+
+    reconcile();
+
+    assertThat(kube.jobs).isEmpty();
+    assertThat(condition("Ready").getReason()).isEqualTo("WaitingForDatabase");
+    assertThat(condition("Ready").getMessage())
+        .contains("may not read Jobs and pods in namespace secret-team")
+        .contains("get on jobs and list on pods");
+  }
+
+  @Test
+  void someoneElsesServiceOfTheSameNameStopsTheReleaseAndIsLeftAlone() {
+    kube.foreignObjects.put(
+        "Service/chat",
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName("chat")
+            .withNamespace("apps")
+            .addToLabels(ResourceNames.LABEL_MANAGED_BY, "Helm")
+            .build());
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+
+    ReleaseReconciliation.Outcome outcome = reconcileExpectingFailure();
+
+    assertThat(kube.calls).noneMatch(c -> c.startsWith("apply"));
+    assertThat(kube.deployments).isEmpty();
+    assertThat(condition("Ready").getReason()).isEqualTo("ResourceConflict");
+    assertThat(condition("Stalled").getStatus()).isEqualTo("True");
+    assertThat(condition("Ready").getMessage())
+        .contains("Service chat already exists and is not this release's (managed by Helm)")
+        .contains("kubectl annotate service chat -n apps fleetlm.io/adopt=chat");
+    assertThat(outcome.retry()).as("looked at again: the Service is not watched").isTrue();
+
+    kube.foreignObjects.get("Service/chat").setAnnotations(Map.of("fleetlm.io/adopt", "chat"));
+    reconcile();
+    assertThat(kube.services).containsKey("chat");
+    assertThat(kube.deployments).containsKey("chat");
+  }
+
+  /** Passes until one throws, as JOSDK runs them, then the operator's answer to the error. */
+  private ReleaseReconciliation.Outcome reconcileExpectingFailure() {
+    for (int i = 0; i < 5; i++) {
+      FleetlmRelease cached = kube.current();
+      try {
+        reconcileFrom(cached);
+      } catch (RuntimeException e) {
+        return reconciliation.failed(cached, e, 1, now);
+      }
+    }
+    throw new AssertionError("no pass failed");
   }
 
   private static Lease foreignClaim(String database, String holder, String job, Instant at) {
@@ -1166,8 +1389,51 @@ class ReleaseReconciliationTest {
     kube.editRelease(change);
   }
 
+  /** The spec's migration identity in the database its Secret names now. */
   private String targetId() {
-    return MigrationIdentity.of(kube.stored.getSpec());
+    String url =
+        new String(
+            Base64.getDecoder()
+                .decode(
+                    kube.secrets
+                        .get(kube.stored.getSpec().getDatabase().getUrlSecretRef().getName())
+                        .getData()
+                        .get("DATABASE_URL")),
+            StandardCharsets.UTF_8);
+    return DatabaseScope.of(
+        MigrationIdentity.of(kube.stored.getSpec()),
+        Optional.of(DatabaseUrl.parse(url).identity()),
+        Optional.ofNullable(status()).map(FleetlmReleaseStatus::getHistory).orElse(List.of()));
+  }
+
+  private static io.fabric8.kubernetes.api.model.Secret databaseSecret(String name, String url) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .addToData("DATABASE_URL", base64(url))
+        .addToData("SECRET_KEY_BASE", base64(KEY_BASE))
+        .build();
+  }
+
+  /** The Secret the app pods read DATABASE_URL from. */
+  private String databaseSecretOfPods() {
+    return kube
+        .deployments
+        .get("chat")
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0)
+        .getEnv()
+        .stream()
+        .filter(e -> e.getName().equals("DATABASE_URL"))
+        .findFirst()
+        .orElseThrow()
+        .getValueFrom()
+        .getSecretKeyRef()
+        .getName();
   }
 
   private String jobName() {

@@ -18,7 +18,8 @@ class ReleaseHistoryTest {
   void newestFirstAndBoundedButPinnedRecordsStay() {
     ReleaseHistory history = ReleaseHistory.of(List.of());
     for (int i = 0; i < 15; i++) {
-      history = history.started("id" + i, "img:" + i, i, "job" + i, NOW.plusSeconds(i));
+      history =
+          history.started("id" + i, "img:" + i, i, "job" + i, NOW.plusSeconds(i), "db:5432/chat");
     }
     List<ReleaseRecord> kept = history.records(Set.of("id14", "id0"));
     assertThat(kept).hasSize(ReleaseHistory.MAX_RECORDS);
@@ -30,10 +31,10 @@ class ReleaseHistoryTest {
   void inFlightReleasesAreSupersededFinishedOnesAreNot() {
     ReleaseHistory history =
         ReleaseHistory.of(List.of())
-            .started("done", "img:1", 1, "j1", NOW)
+            .started("done", "img:1", 1, "j1", NOW, "db:5432/chat")
             .mark("done", ReleaseOutcome.Verified, "1", Reason.Verified, "ok", NOW)
-            .started("running", "img:2", 2, "j2", NOW)
-            .started("target", "img:3", 3, "j3", NOW)
+            .started("running", "img:2", 2, "j2", NOW, "db:5432/chat")
+            .started("target", "img:3", 3, "j3", NOW, "db:5432/chat")
             .supersedeAllBut("target", 3, NOW);
 
     assertThat(history.find("done").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Verified);
@@ -45,7 +46,8 @@ class ReleaseHistoryTest {
   @Test
   void changesMakeANewHistoryAndLeaveTheOldOneAsItWas() {
     ReleaseHistory cached =
-        ReleaseHistory.of(List.of(ReleaseRecord.started("a", "img:1", 1L, "j", NOW.toString())));
+        ReleaseHistory.of(
+            List.of(ReleaseRecord.started("a", "img:1", 1L, "j", NOW.toString(), "db:5432/chat")));
     ReleaseHistory failed =
         cached.mark("a", ReleaseOutcome.Failed, null, Reason.MigrationJobFailed, "m", NOW);
     assertThat(cached.find("a").orElseThrow().outcome()).isEqualTo(ReleaseOutcome.Migrating);
@@ -57,7 +59,7 @@ class ReleaseHistoryTest {
   void aMarkKeepsEveryOtherFieldOfTheRecord() {
     ReleaseHistory history =
         ReleaseHistory.of(List.of())
-            .started("a", "img:1", 4, "job-a", NOW)
+            .started("a", "img:1", 4, "job-a", NOW, "db:5432/chat")
             .mark("a", ReleaseOutcome.Verified, "1001", Reason.Verified, "ok", NOW.plusSeconds(5))
             .mark(
                 "a",
@@ -80,7 +82,7 @@ class ReleaseHistoryTest {
   void migratedIsAWaypointWithoutAFinishingTime() {
     ReleaseHistory history =
         ReleaseHistory.of(List.of())
-            .started("a", "img:1", 1, "j", NOW)
+            .started("a", "img:1", 1, "j", NOW, "db:5432/chat")
             .mark("a", ReleaseOutcome.Migrated, null, null, null, NOW.plusSeconds(3));
     assertThat(history.find("a").orElseThrow().finishedAt()).isNull();
   }

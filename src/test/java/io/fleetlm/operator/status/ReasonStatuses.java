@@ -71,6 +71,7 @@ public final class ReasonStatuses {
             release,
             "target",
             stage == Stage.VERIFIED ? "target" : null,
+            "db:5432/chat",
             "chat-migrate-target",
             new MigrationProgress(stage, reason, "what happened", null, "details"),
             rollout,

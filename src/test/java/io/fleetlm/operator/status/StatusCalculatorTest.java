@@ -194,6 +194,7 @@ class StatusCalculatorTest {
         release,
         "target",
         null,
+        "db:5432/chat",
         "chat-migrate-target",
         progress,
         rollout,

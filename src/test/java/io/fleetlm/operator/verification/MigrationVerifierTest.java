@@ -58,7 +58,7 @@ class MigrationVerifierTest {
     assertThat(result.reason()).isEqualTo(Reason.SchemaAhead);
     assertThat(result.message())
         .contains("1002, 1003")
-        .contains("Fleetlm.Release.rollback(Fleetlm.Repo, 1002)")
+        .contains("spec.migration.rollbackTo: \"1001\" (the version the database ends at")
         .contains("schemaAhead: Allow");
   }
 

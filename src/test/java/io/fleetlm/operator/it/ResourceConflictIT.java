@@ -1,0 +1,102 @@
+package io.fleetlm.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.kube.OwnerReferences;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * FleetLM's own manifests create a LoadBalancer Service named {@code fleetlm}: the name a release
+ * called {@code fleetlm} gives its Service. The operator must not take it over unasked.
+ */
+class ResourceConflictIT {
+
+  private static final String IMAGE = "example.invalid/fleetlm:1.0.0";
+  private static final long VERSION = 20251019063736L;
+
+  @Test
+  void someoneElsesLoadBalancerStopsTheReleaseUntouchedUntilItIsHandedOver() {
+    try (ReleaseTestBed bed = new ReleaseTestBed("conflict")) {
+      bed.client
+          .resource(
+              new ServiceBuilder()
+                  .withNewMetadata()
+                  .withName("fleetlm")
+                  .withNamespace(bed.namespace)
+                  .addToLabels("app.kubernetes.io/managed-by", "Helm")
+                  .endMetadata()
+                  .withNewSpec()
+                  .withType("LoadBalancer")
+                  .addToSelector("app", "fleetlm")
+                  .addNewPort()
+                  .withName("http")
+                  .withPort(80)
+                  .withTargetPort(new IntOrString(4000))
+                  .endPort()
+                  .endSpec()
+                  .build())
+          .create();
+
+      bed.client
+          .resource(Releases.release(bed.namespace, "fleetlm", IMAGE, "" + VERSION, 1))
+          .create();
+      bed.container.migrateAndSucceed(
+          bed.container.awaitRunningPod(IMAGE), bed.db, bed.database, VERSION);
+
+      ReleaseCondition ready =
+          await()
+              .atMost(ReleaseTestBed.TIMEOUT)
+              .until(
+                  () -> readyOf(bed.release("fleetlm")),
+                  c -> c.isPresent() && "ResourceConflict".equals(c.get().getReason()))
+              .orElseThrow();
+      assertThat(ready.getStatus()).isEqualTo("False");
+      assertThat(ready.getMessage())
+          .contains("Service fleetlm already exists and is not this release's (managed by Helm)")
+          .contains("fleetlm.io/adopt=fleetlm");
+      Service theirs = service(bed);
+      assertThat(theirs.getSpec().getType()).as("left as it was").isEqualTo("LoadBalancer");
+      assertThat(theirs.getMetadata().getOwnerReferences()).isEmpty();
+      assertThat(bed.deployment("fleetlm")).as("nothing is written").isNull();
+      assertThat(bed.describe("fleetlm")).contains("ResourceConflict");
+
+      bed.client
+          .services()
+          .inNamespace(bed.namespace)
+          .withName("fleetlm")
+          .edit(
+              s ->
+                  new ServiceBuilder(s)
+                      .editMetadata()
+                      .addToAnnotations("fleetlm.io/adopt", "fleetlm")
+                      .endMetadata()
+                      .build());
+
+      // The Service carries none of the operator's labels, so the retry's backoff finds it.
+      Releases.awaitPhase(bed.client, bed.namespace, "fleetlm", "Ready", Duration.ofMinutes(3));
+      Service ours = service(bed);
+      assertThat(ours.getSpec().getType()).isEqualTo("ClusterIP");
+      assertThat(OwnerReferences.releaseOf(ours.getMetadata())).contains("fleetlm");
+    }
+  }
+
+  private static Service service(ReleaseTestBed bed) {
+    return bed.client.services().inNamespace(bed.namespace).withName("fleetlm").get();
+  }
+
+  private static Optional<ReleaseCondition> readyOf(FleetlmRelease release) {
+    return release.getStatus() == null
+        ? Optional.empty()
+        : release.getStatus().getConditions().stream()
+            .filter(c -> c.getType().equals("Ready"))
+            .findFirst();
+  }
+}
