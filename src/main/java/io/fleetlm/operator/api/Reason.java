@@ -60,6 +60,10 @@ public enum Reason {
       Kind.FAILED, Metric.MIGRATION_FAILURE, "the migration pod was deleted while it ran"),
   UnsupportedImage(
       Kind.FAILED, Metric.MIGRATION_FAILURE, "the image has no Fleetlm.Release release helper"),
+  SchemaBehind(
+      Kind.FAILED,
+      Metric.VERIFICATION_FAILURE,
+      "a verified release's database no longer holds its migrations (found at a resync)"),
   MigrationJobDeleted(
       Kind.FAILED,
       Metric.VERIFICATION_FAILURE,

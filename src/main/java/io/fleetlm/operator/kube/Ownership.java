@@ -12,23 +12,19 @@ import java.util.Optional;
  * Whether an object of a name the operator gives a release is the release's to write. FleetLM's own
  * manifests name their Services {@code fleetlm} and {@code fleetlm-headless}, the names a release
  * called {@code fleetlm} gets: server-side apply with force would quietly turn such a LoadBalancer
- * into a ClusterIP. An object is the release's when the release controls it, or when its owner
- * hands it over with the annotation {@value #ANNOTATION_ADOPT} naming the release.
+ * into a ClusterIP and merge its own selector into the other's, selecting no pod. An object is the
+ * release's only when the release controls it.
  */
 public final class Ownership {
-
-  /** On an existing object: the name of the release that may take it over. */
-  public static final String ANNOTATION_ADOPT = "fleetlm.io/adopt";
 
   private Ownership() {}
 
   /**
-   * @return why the object is not the release's, naming its owner and how to hand it over; empty
-   *     when it is the release's to write
+   * @return why the object is not the release's, naming its owner and the ways on; empty when it is
+   *     the release's to write
    */
   public static Optional<String> conflict(
       String kind, ObjectMeta existing, FleetlmRelease release) {
-    String name = release.getMetadata().getName();
     List<OwnerReference> owners =
         Objects.requireNonNullElse(existing.getOwnerReferences(), List.of());
     boolean controlled =
@@ -37,9 +33,7 @@ public final class Ownership {
                 o ->
                     Boolean.TRUE.equals(o.getController())
                         && Objects.equals(o.getUid(), release.getMetadata().getUid()));
-    Map<String, String> annotations =
-        Objects.requireNonNullElse(existing.getAnnotations(), Map.of());
-    if (controlled || name.equals(annotations.get(ANNOTATION_ADOPT))) {
+    if (controlled) {
       return Optional.empty();
     }
     return Optional.of(
@@ -48,16 +42,14 @@ public final class Ownership {
             + existing.getName()
             + " already exists and is not this release's ("
             + ownerOf(owners, existing)
-            + "); nothing was changed. Rename or remove it, or hand it over with: kubectl annotate "
+            + "); nothing was changed. Give the release another name (its objects are named"
+            + " after it), or delete "
             + kind.toLowerCase()
             + " "
             + existing.getName()
-            + " -n "
+            + " in namespace "
             + existing.getNamespace()
-            + " "
-            + ANNOTATION_ADOPT
-            + "="
-            + name);
+            + " and the release creates its own");
   }
 
   private static String ownerOf(List<OwnerReference> owners, ObjectMeta existing) {

@@ -31,6 +31,7 @@ public final class ResourceNames {
   private static final int MAX_LABEL_VALUE = 63;
   private static final int MAX_OBJECT_NAME = 253;
   private static final int NAME_HASH_LENGTH = 8;
+  private static final int REPLICA_SET_SUFFIX = 11;
   private static final String MIGRATE_INFIX = "-migrate-";
 
   private ResourceNames() {}
@@ -40,8 +41,12 @@ public final class ResourceNames {
     return MANAGED_SELECTOR + "," + LABEL_COMPONENT + "=" + component;
   }
 
+  /**
+   * The Deployment controller names its ReplicaSets {@code <deployment>-<pod-template-hash>}, the
+   * hash up to 10 characters: the Deployment's name leaves room for them within 253.
+   */
   public static String deploymentName(FleetlmRelease release) {
-    return release.getMetadata().getName();
+    return fit(release.getMetadata().getName(), "", MAX_OBJECT_NAME - REPLICA_SET_SUFFIX);
   }
 
   /** Service names are DNS labels: at most 63 characters. */

@@ -26,14 +26,17 @@ final class MigrationExecutor {
 
   private final MigrationStart start;
   private final MigrationVerification verification;
+  private final SchemaDrift drift;
 
   MigrationExecutor(
       KubernetesPort kube,
       SchemaHistoryReader historyReader,
       VerificationBackoff backoff,
-      MigrationLocks locks) {
+      MigrationLocks locks,
+      SchemaRechecks rechecks) {
     this.verification = new MigrationVerification(historyReader, backoff);
     this.start = new MigrationStart(kube, historyReader, backoff, locks, verification);
+    this.drift = new SchemaDrift(historyReader, backoff, rechecks);
   }
 
   StepResult execute(
@@ -44,7 +47,7 @@ final class MigrationExecutor {
       ReleaseSecrets secrets) {
     MigrationTarget target = new MigrationTarget(observation, history, secrets);
     return switch (step.kind()) {
-      case ALREADY_VERIFIED -> alreadyVerified(target);
+      case ALREADY_VERIFIED -> drift.check(target, alreadyVerified(target));
       case PREVIOUSLY_FAILED -> previouslyFailed(target);
       case PAUSED ->
           target.result(

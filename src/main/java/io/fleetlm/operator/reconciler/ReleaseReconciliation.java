@@ -83,7 +83,8 @@ final class ReleaseReconciliation {
             historyReader,
             new VerificationBackoff(
                 config.verificationBackoff().initial(), config.verificationBackoff().max()),
-            locks);
+            locks,
+            new SchemaRechecks(config.resync()));
     this.deployments = new DeploymentSync(kube);
     this.clusters = new ClusterSync(kube);
     this.metrics = metrics;

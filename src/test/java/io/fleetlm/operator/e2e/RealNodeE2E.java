@@ -104,6 +104,8 @@ class RealNodeE2E {
             "--set",
             "replicaCount=2",
             "--set",
+            "resync=5s",
+            "--set",
             "watchNamespaces={" + apps + "}",
             "--set",
             "nodeSelector.kubernetes\\.io/hostname=" + node.name,
@@ -677,6 +679,45 @@ class RealNodeE2E {
         .contains(APP_FASTPACA + " has no Fleetlm.Release.rollback/2");
     assertThat(Releases.migrationJobs(client, apps).list().getItems()).hasSize(jobs);
     assertThat(refused.getStatus().getCurrentImage()).isEqualTo(APP_FASTPACA);
+  }
+
+  /**
+   * Ready holds for the database the spec names now. The double records what each pod did in the
+   * database its DATABASE_URL names, so the second database's own table shows whether any app pod
+   * booted on it before its migrations were applied there. The operator here resyncs every 5 s.
+   */
+  @Test
+  @Order(13)
+  void aReleaseSwitchedToAnEmptyDatabaseMigratesItBeforeAnyPodBootsOnItAndSeesItsDrift() {
+    OwnDatabase own = onItsOwnDatabase("moving", APP_1, 1);
+    client.resource(own.release()).create();
+    Releases.awaitPhase(client, apps, "moving", "Ready", TIMEOUT);
+    String empty = db.createDatabase();
+    Releases.createDatabaseSecretNamed(client, apps, "moving-db-2", db.ectoUrlForPods(empty));
+
+    edit("moving", r -> r.getSpec().getDatabase().getUrlSecretRef().setName("moving-db-2"));
+    FleetlmRelease moved = Releases.awaitPhase(client, apps, "moving", "Ready", TIMEOUT);
+
+    assertThat(moved.getStatus().getDatabase()).endsWith("/" + empty);
+    StandinEvents there = new StandinEvents(db, empty);
+    List<StandinEvents.Event> booted = there.await("booted", 1);
+    Instant migrated =
+        there.of("migrated").stream()
+            .map(StandinEvents.Event::at)
+            .max(Instant::compareTo)
+            .orElseThrow(() -> new AssertionError("nothing migrated in " + empty));
+    assertThat(booted)
+        .as("app pods that booted on the new database, each after its migrations")
+        .allSatisfy(e -> assertThat(e.at()).isAfter(migrated));
+    assertThat(db.column(empty, "SELECT version FROM schema_migrations ORDER BY 1"))
+        .containsExactly(V1, V2);
+
+    // A restore from a backup taken before V2.
+    db.execute(empty, "DELETE FROM schema_migrations WHERE version = " + V2);
+    FleetlmRelease behind = awaitStalled("moving", "SchemaBehind");
+    assertThat(stalledMessage(behind)).contains(V2);
+    assertThat(appPodsOf("moving")).as("the verified pod keeps serving").hasSize(1);
+    client.resource(behind).delete();
   }
 
   @Test

@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fleetlm.operator.api.FleetlmRelease;
-import io.fleetlm.operator.api.ReleaseCondition;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +35,8 @@ class DatabaseChangeIT {
       Pod migration = bed.container.awaitRunningPod(IMAGE);
 
       FleetlmRelease migrating = awaitObserved(bed, "chat");
-      assertThat(ready(migrating).getStatus()).isEqualTo("False");
+      assertThat(Releases.condition(migrating, "Ready").orElseThrow().getStatus())
+          .isEqualTo("False");
       assertThat(migrating.getStatus().getDatabase()).isEqualTo(bed.db.identity(empty));
       assertThat(bed.jobs()).as("one Job for each database").hasSize(2);
       assertThat(databaseSecretsOfPods(bed))
@@ -56,6 +59,52 @@ class DatabaseChangeIT {
     }
   }
 
+  @Test
+  void aUrlChangedInPlaceIsMigratedAndVerifiedThenThePodsAreReplaced() {
+    try (ReleaseTestBed bed =
+        ReleaseTestBed.withSettings("db-inplace", Map.of("fleetlm.operator.resync", "3s"))) {
+      bed.installReady(Releases.release(bed.namespace, "chat", IMAGE, "" + VERSION, 1), VERSION);
+      String podBefore = bed.appPods().get(0).getMetadata().getName();
+      String restored = bed.db.createDatabase();
+
+      // The same Secret, another database: seen at a resync, once the Secret cache's copy expires.
+      bed.client
+          .secrets()
+          .inNamespace(bed.namespace)
+          .withName(Releases.SECRET)
+          .edit(
+              s ->
+                  new SecretBuilder(s)
+                      .withData(null)
+                      .addToStringData("DATABASE_URL", bed.db.ectoUrl(restored))
+                      .addToStringData("SECRET_KEY_BASE", "test-secret-key-base-not-a-real-one")
+                      .build());
+      Pod migration =
+          await()
+              .atMost(Duration.ofSeconds(90))
+              .until(() -> bed.container.runningPods(), pods -> !pods.isEmpty())
+              .get(0);
+
+      FleetlmRelease migrating = bed.release("chat");
+      assertThat(Releases.condition(migrating, "Ready").orElseThrow().getStatus())
+          .isEqualTo("False");
+      assertThat(migrating.getStatus().getDatabase()).isEqualTo(bed.db.identity(restored));
+      assertThat(bed.appPods())
+          .extracting(p -> p.getMetadata().getName())
+          .as("nothing is replaced before the new database is verified")
+          .containsExactly(podBefore);
+
+      bed.container.migrateAndSucceed(migration, bed.db, restored, VERSION);
+
+      Releases.awaitPhase(bed.client, bed.namespace, "chat", "Ready");
+      await()
+          .atMost(ReleaseTestBed.TIMEOUT)
+          .until(
+              () -> bed.appPods().stream().map(p -> p.getMetadata().getName()).toList(),
+              names -> names.size() == 1 && !names.contains(podBefore));
+    }
+  }
+
   /** The release once the operator has answered its latest spec. */
   private static FleetlmRelease awaitObserved(ReleaseTestBed bed, String name) {
     return await()
@@ -66,13 +115,6 @@ class DatabaseChangeIT {
                 r.getStatus() != null
                     && Objects.equals(
                         r.getMetadata().getGeneration(), r.getStatus().getObservedGeneration()));
-  }
-
-  private static ReleaseCondition ready(FleetlmRelease release) {
-    return release.getStatus().getConditions().stream()
-        .filter(c -> c.getType().equals("Ready"))
-        .findFirst()
-        .orElseThrow();
   }
 
   /** The Secret each app pod reads DATABASE_URL from. */

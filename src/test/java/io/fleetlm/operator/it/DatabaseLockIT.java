@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.kube.MigrationLockLease;
 import io.fleetlm.operator.kube.ResourceNames;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -125,6 +126,67 @@ class DatabaseLockIT {
         "measured: %d trials, 0 overlapping migrations; holder's pod ended -> waiter's pod"
             + " running p50 %d ms, max %d ms%n",
         TRIALS, waits.get(waits.size() / 2), waits.get(waits.size() - 1));
+  }
+
+  /**
+   * A Job deleted without its pods (kubectl delete --cascade=orphan) leaves its migration running:
+   * the database stays claimed until that pod has ended, though the Job is gone.
+   */
+  @Test
+  void aMigrationWhoseJobIsDeletedKeepsTheDatabaseUntilItsPodEnds() {
+    staging.client.resource(release(staging, 1)).create();
+    canary.client.resource(release(canary, 1)).create();
+    Pod orphan = awaitRunning(image(1));
+    ReleaseTestBed holder = bedOf(orphan);
+    ReleaseTestBed waiter = holder == staging ? canary : staging;
+    String job = orphan.getMetadata().getLabels().get(ResourceNames.LABEL_JOB_NAME);
+
+    holder
+        .client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(holder.namespace)
+        .withName(job)
+        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.ORPHAN)
+        .delete();
+    // The holder has seen its Job gone: the database lacks the migration, so it fails.
+    await()
+        .atMost(ReleaseTestBed.TIMEOUT)
+        .until(
+            () -> holder.release(NAME),
+            r ->
+                condition(r, "Ready")
+                    .filter(c -> "MigrationJobDeleted".equals(c.getReason()))
+                    .isPresent());
+    // The pass that wrote that failure would have released the claim before writing it.
+    assertThat(
+            staging
+                .client
+                .leases()
+                .inAnyNamespace()
+                .withLabelSelector(MigrationLockLease.LOCK_SELECTOR)
+                .list()
+                .getItems()
+                .stream()
+                .filter(
+                    l ->
+                        l.getMetadata()
+                            .getName()
+                            .equals(MigrationLockLease.name(staging.db.identity(staging.database))))
+                .map(MigrationLockLease::holderOf)
+                .toList())
+        .as("the orphaned pod may still write: the database stays claimed by its release")
+        .singleElement()
+        .asString()
+        .startsWith(holder.namespace + "/" + NAME + "/");
+    assertThat(waiter.container.runningPods()).isEmpty();
+
+    PodExit.succeed(holder.client, orphan);
+    Pod next = waiter.container.awaitRunningPod(image(1));
+    waiter.container.migrateAndSucceed(next, staging.db, staging.database, 1001);
+    awaitPhase(waiter.client, waiter.namespace, NAME, "Ready");
+    assertThat(overlaps()).as("migration pods running at the same time").isEmpty();
   }
 
   private List<String> overlaps() {

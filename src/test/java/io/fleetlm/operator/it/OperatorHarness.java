@@ -24,6 +24,7 @@ public final class OperatorHarness implements AutoCloseable {
 
   private final KubernetesClient client;
   private final String namespace;
+  private final Map<String, String> settings;
   private Operator operator;
   private SimpleMeterRegistry registry;
   private final FinishedReconciliations finished = new FinishedReconciliations();
@@ -46,13 +47,21 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(KubernetesClient client, String namespace) {
+    this(client, namespace, Map.of());
+  }
+
+  /**
+   * @param settings operator settings that differ from the defaults (OperatorConfig's keys)
+   */
+  public OperatorHarness(KubernetesClient client, String namespace, Map<String, String> settings) {
     this.client = client;
     this.namespace = namespace;
+    this.settings = Map.copyOf(settings);
   }
 
   public OperatorHarness start() {
     registry = new SimpleMeterRegistry();
-    OperatorConfig config = ProductionConfig.defaults();
+    OperatorConfig config = ProductionConfig.with(settings);
     var reconciler =
         new FleetlmReleaseReconciler(
             new JdbcSchemaHistoryReader(config.databaseTimeout()),

@@ -50,14 +50,24 @@ final class ReleaseTestBed implements AutoCloseable {
     return new ReleaseTestBed(() -> TestCluster.createExactNamespace(name));
   }
 
+  /** A test bed whose operator runs with some settings changed, e.g. a shorter resync. */
+  static ReleaseTestBed withSettings(String prefix, Map<String, String> settings) {
+    return new ReleaseTestBed(() -> TestCluster.createNamespace(prefix, Map.of()), settings);
+  }
+
   private ReleaseTestBed(java.util.function.Supplier<String> createNamespace) {
+    this(createNamespace, Map.of());
+  }
+
+  private ReleaseTestBed(
+      java.util.function.Supplier<String> createNamespace, Map<String, String> settings) {
     Releases.installCrd(client);
     namespace = createNamespace.get();
     database = db.createDatabase();
     Releases.createDatabaseSecret(client, namespace, db.ectoUrl(database));
     container = new MigrationStandIn(client, namespace);
     watcher = new RolloutWatcher(client, namespace);
-    operator = new OperatorHarness(client, namespace).start();
+    operator = new OperatorHarness(client, namespace, settings).start();
   }
 
   /** Creates the release and takes it to Ready, migrating the given Ecto version. */

@@ -6,16 +6,14 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.kube.OwnerReferences;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
  * FleetLM's own manifests create a LoadBalancer Service named {@code fleetlm}: the name a release
- * called {@code fleetlm} gives its Service. The operator must not take it over unasked.
+ * called {@code fleetlm} gives its Service. The operator must not take it over.
  */
 class ResourceConflictIT {
 
@@ -23,7 +21,7 @@ class ResourceConflictIT {
   private static final long VERSION = 20251019063736L;
 
   @Test
-  void someoneElsesLoadBalancerStopsTheReleaseUntouchedUntilItIsHandedOver() {
+  void someoneElsesLoadBalancerStopsTheReleaseUntouchedUntilItIsGone() {
     try (ReleaseTestBed bed = new ReleaseTestBed("conflict")) {
       bed.client
           .resource(
@@ -55,32 +53,22 @@ class ResourceConflictIT {
           await()
               .atMost(ReleaseTestBed.TIMEOUT)
               .until(
-                  () -> readyOf(bed.release("fleetlm")),
+                  () -> Releases.condition(bed.release("fleetlm"), "Ready"),
                   c -> c.isPresent() && "ResourceConflict".equals(c.get().getReason()))
               .orElseThrow();
       assertThat(ready.getStatus()).isEqualTo("False");
       assertThat(ready.getMessage())
           .contains("Service fleetlm already exists and is not this release's (managed by Helm)")
-          .contains("fleetlm.io/adopt=fleetlm");
+          .contains("delete service fleetlm in namespace " + bed.namespace);
       Service theirs = service(bed);
       assertThat(theirs.getSpec().getType()).as("left as it was").isEqualTo("LoadBalancer");
       assertThat(theirs.getMetadata().getOwnerReferences()).isEmpty();
       assertThat(bed.deployment("fleetlm")).as("nothing is written").isNull();
       assertThat(bed.describe("fleetlm")).contains("ResourceConflict");
 
-      bed.client
-          .services()
-          .inNamespace(bed.namespace)
-          .withName("fleetlm")
-          .edit(
-              s ->
-                  new ServiceBuilder(s)
-                      .editMetadata()
-                      .addToAnnotations("fleetlm.io/adopt", "fleetlm")
-                      .endMetadata()
-                      .build());
-
-      // The Service carries none of the operator's labels, so the retry's backoff finds it.
+      // Its owner moves it out of the way; the Service carries none of the operator's labels, so
+      // the retry's backoff, not a watch event, finds it gone.
+      bed.client.services().inNamespace(bed.namespace).withName("fleetlm").delete();
       Releases.awaitPhase(bed.client, bed.namespace, "fleetlm", "Ready", Duration.ofMinutes(3));
       Service ours = service(bed);
       assertThat(ours.getSpec().getType()).isEqualTo("ClusterIP");
@@ -90,13 +78,5 @@ class ResourceConflictIT {
 
   private static Service service(ReleaseTestBed bed) {
     return bed.client.services().inNamespace(bed.namespace).withName("fleetlm").get();
-  }
-
-  private static Optional<ReleaseCondition> readyOf(FleetlmRelease release) {
-    return release.getStatus() == null
-        ? Optional.empty()
-        : release.getStatus().getConditions().stream()
-            .filter(c -> c.getType().equals("Ready"))
-            .findFirst();
   }
 }

@@ -969,6 +969,45 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aVerifiedVersionMissingFromTheDatabaseIsFoundAtTheNextResyncAndReported() {
+    installReady();
+    Deployment before = kube.deployments.get("chat");
+    database.applied("1000"); // restored from a backup taken before 1001
+
+    reconcile();
+    assertThat(status().getPhase())
+        .as("read again only once the resync is due")
+        .isEqualTo(Phase.Ready);
+
+    now = now.plus(ProductionConfig.defaults().resync());
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(condition("Ready").getReason()).isEqualTo("SchemaBehind");
+    assertThat(condition("MigrationsVerified").getStatus()).isEqualTo("False");
+    assertThat(condition("Ready").getMessage())
+        .contains("no longer holds what was verified")
+        .contains("1001");
+    assertThat(lastEvent("SchemaBehind").warning()).isTrue();
+    assertThat(
+            meters
+                .get("fleetlm_verification_failures_total")
+                .tag("reason", "SchemaBehind")
+                .counter()
+                .count())
+        .isEqualTo(1.0);
+    assertThat(kube.deployments.get("chat")).as("the pods keep serving").isEqualTo(before);
+    assertThat(kube.jobs).as("nothing is migrated unasked").hasSize(1);
+
+    reconcile();
+    assertThat(condition("Ready").getReason()).as("stays behind").isEqualTo("SchemaBehind");
+
+    database.applied("1000", "1001");
+    reconcile();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+  }
+
+  @Test
   void aReadyReleasePointedAtAnotherSecretMigratesThatDatabaseBeforeAnyPodUsesIt() {
     installReady();
     String verifiedBefore = status().getVerifiedMigrationId();
@@ -1156,10 +1195,10 @@ class ReleaseReconciliationTest {
     assertThat(condition("Stalled").getStatus()).isEqualTo("True");
     assertThat(condition("Ready").getMessage())
         .contains("Service chat already exists and is not this release's (managed by Helm)")
-        .contains("kubectl annotate service chat -n apps fleetlm.io/adopt=chat");
+        .contains("delete service chat in namespace apps and the release creates its own");
     assertThat(outcome.retry()).as("looked at again: the Service is not watched").isTrue();
 
-    kube.foreignObjects.get("Service/chat").setAnnotations(Map.of("fleetlm.io/adopt", "chat"));
+    kube.foreignObjects.remove("Service/chat");
     reconcile();
     assertThat(kube.services).containsKey("chat");
     assertThat(kube.deployments).containsKey("chat");
@@ -1288,18 +1327,19 @@ class ReleaseReconciliationTest {
   }
 
   private List<String> appEnvNames() {
-    return kube
-        .deployments
+    return appEnv().stream().map(EnvVar::getName).toList();
+  }
+
+  /** The app container's environment as the Deployment asks for it. */
+  private List<EnvVar> appEnv() {
+    return kube.deployments
         .get("chat")
         .getSpec()
         .getTemplate()
         .getSpec()
         .getContainers()
         .get(0)
-        .getEnv()
-        .stream()
-        .map(EnvVar::getName)
-        .toList();
+        .getEnv();
   }
 
   private void upgradeToV2Ready() {
@@ -1418,16 +1458,7 @@ class ReleaseReconciliationTest {
 
   /** The Secret the app pods read DATABASE_URL from. */
   private String databaseSecretOfPods() {
-    return kube
-        .deployments
-        .get("chat")
-        .getSpec()
-        .getTemplate()
-        .getSpec()
-        .getContainers()
-        .get(0)
-        .getEnv()
-        .stream()
+    return appEnv().stream()
         .filter(e -> e.getName().equals("DATABASE_URL"))
         .findFirst()
         .orElseThrow()

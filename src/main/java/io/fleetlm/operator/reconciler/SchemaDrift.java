@@ -1,0 +1,117 @@
+package io.fleetlm.operator.reconciler;
+
+import io.fleetlm.operator.api.Reason;
+import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.api.ReleaseRecord;
+import io.fleetlm.operator.database.DatabaseUnavailableException;
+import io.fleetlm.operator.database.DatabaseUrl;
+import io.fleetlm.operator.database.InvalidDatabaseUrlException;
+import io.fleetlm.operator.database.SchemaHistory;
+import io.fleetlm.operator.database.SchemaHistoryReader;
+import io.fleetlm.operator.rollout.MigrationProgress;
+import io.fleetlm.operator.rollout.MigrationProgress.Stage;
+import io.fleetlm.operator.secrets.MissingSecretException;
+import io.fleetlm.operator.status.ConditionType;
+import io.fleetlm.operator.verification.ExpectedSchema;
+import io.fleetlm.operator.verification.ImageMigrationReport;
+import io.fleetlm.operator.verification.MigrationVerifier;
+import io.fleetlm.operator.verification.VerificationResult;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * A verified release reads its history table again, every resync: a database restored from an older
+ * backup, or rolled back by hand, no longer holds what was verified, and the release must not go on
+ * saying Ready. It says SchemaBehind, naming the versions, and leaves the running pods alone; it
+ * migrates nothing by itself. Once the versions are back it is verified again.
+ */
+final class SchemaDrift {
+
+  private static final Logger LOG = Logger.getLogger(SchemaDrift.class);
+
+  /** What verification says when applied migrations are missing, rather than newer ones found. */
+  private static final Set<Reason> LOST =
+      Set.of(Reason.MigrationsMissing, Reason.HistoryEmpty, Reason.HistoryTableMissing);
+
+  private final SchemaHistoryReader historyReader;
+  private final VerificationBackoff backoff;
+  private final SchemaRechecks rechecks;
+
+  SchemaDrift(
+      SchemaHistoryReader historyReader, VerificationBackoff backoff, SchemaRechecks rechecks) {
+    this.historyReader = historyReader;
+    this.backoff = backoff;
+    this.rechecks = rechecks;
+  }
+
+  /**
+   * @param unchanged the verified release as its status says, when nothing is read or nothing
+   *     changed
+   */
+  StepResult check(MigrationTarget t, StepResult unchanged) {
+    Optional<String> behind =
+        verifiedCondition(t)
+            .filter(c -> Reason.SchemaBehind.name().equals(c.getReason()))
+            .map(ReleaseCondition::getMessage);
+    // Until the database is read again, a release found behind stays behind.
+    StepResult asBefore = behind.map(message -> behind(t, message, null)).orElse(unchanged);
+    String key = t.observation.release().getMetadata().getUid() + "/" + t.id;
+    if (behind.isEmpty() && !rechecks.due(key, t.now)) {
+      return unchanged;
+    }
+    DatabaseUrl url;
+    try {
+      url = t.secrets.databaseUrl();
+    } catch (MissingSecretException | InvalidDatabaseUrlException e) {
+      return asBefore;
+    }
+    ExpectedSchema expected = ExpectedSchema.of(t.migration());
+    SchemaHistory history;
+    String backoffKey = key + "/drift";
+    try {
+      history = historyReader.read(url, expected.tool(), expected.historyTable());
+    } catch (DatabaseUnavailableException e) {
+      // The pods were verified and keep serving; a database that does not answer is their
+      // problem to report. Read again with backoff.
+      LOG.debugf(
+          "%s: drift check: %s", t.observation.name(), t.secrets.masker().mask(e.getMessage()));
+      return asBefore.retryAfter(backoff.next(backoffKey, t.now).delay());
+    }
+    backoff.reset(backoffKey);
+    rechecks.read(key, t.now);
+    Optional<ImageMigrationReport> image =
+        t.history.find(t.id).map(ReleaseRecord::output).flatMap(ImageMigrationReport::parse);
+    VerificationResult result = MigrationVerifier.verify(history, expected, image);
+    if (result.passed() || !LOST.contains(result.reason())) {
+      return behind.isPresent()
+          ? t.result(
+              new MigrationProgress(
+                  Stage.VERIFIED,
+                  result.passed() ? result.reason() : Reason.Verified,
+                  "verified again: " + result.message(),
+                  result.latestVersion(),
+                  null))
+          : unchanged;
+    }
+    String message =
+        "the database no longer holds what was verified: "
+            + result.message()
+            + " It was restored from an older backup or rolled back by hand? The running pods"
+            + " keep serving. Apply the migrations again (change spec.migration.runId to run"
+            + " the migration Job), or release an image that does not need them.";
+    return behind(t, message, result.latestVersion());
+  }
+
+  private static StepResult behind(MigrationTarget t, String message, String latestVersion) {
+    return t.result(
+        new MigrationProgress(
+            Stage.VERIFICATION_FAILED, Reason.SchemaBehind, message, latestVersion, message));
+  }
+
+  private static Optional<ReleaseCondition> verifiedCondition(MigrationTarget t) {
+    return t.observation.previous().getConditions().stream()
+        .filter(c -> ConditionType.MIGRATIONS_VERIFIED.equals(c.getType()))
+        .findFirst();
+  }
+}

@@ -1,0 +1,55 @@
+package io.fleetlm.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fleetlm.operator.api.ReleaseCondition;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Ready release reads its history table again at every resync (here every 3 s): a database
+ * restored from an older backup no longer holds what was verified, and Ready must say so.
+ */
+class SchemaDriftIT {
+
+  private static final String IMAGE = "example.invalid/fleetlm:1.0.0";
+  private static final long V1 = 20251019063736L;
+  private static final long V2 = 20251021155555L;
+
+  @Test
+  void aDatabaseRestoredToAnOlderVersionIsReportedWithinOneResyncAndRecovers() {
+    try (ReleaseTestBed bed =
+        ReleaseTestBed.withSettings("drift", Map.of("fleetlm.operator.resync", "3s"))) {
+      bed.client.resource(Releases.release(bed.namespace, "chat", IMAGE, "" + V2, 1)).create();
+      bed.container.migrateAndSucceed(
+          bed.container.awaitRunningPod(IMAGE), bed.db, bed.database, V1, V2);
+      Releases.awaitPhase(bed.client, bed.namespace, "chat", "Ready");
+      await().atMost(ReleaseTestBed.TIMEOUT).until(() -> bed.appPods().size() == 1);
+      String pod = bed.appPods().get(0).getMetadata().getName();
+
+      // What a restore from a backup taken before V2 leaves: V2's row (and its table) gone.
+      bed.db.execute(bed.database, "DELETE FROM schema_migrations WHERE version = " + V2);
+
+      ReleaseCondition ready =
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () -> Releases.condition(bed.release("chat"), "Ready"),
+                  c -> c.isPresent() && "SchemaBehind".equals(c.get().getReason()))
+              .orElseThrow();
+      assertThat(ready.getStatus()).isEqualTo("False");
+      assertThat(ready.getMessage()).contains("" + V2);
+      assertThat(bed.describe("chat")).contains("SchemaBehind");
+      assertThat(bed.appPods()).as("the verified pods keep serving").hasSize(1);
+      assertThat(bed.appPods().get(0).getMetadata().getName()).isEqualTo(pod);
+      assertThat(bed.jobs()).as("nothing is migrated unasked").hasSize(1);
+
+      bed.db.execute(
+          bed.database,
+          "INSERT INTO schema_migrations (version, inserted_at) VALUES (" + V2 + ", now())");
+      Releases.awaitPhase(bed.client, bed.namespace, "chat", "Ready", Duration.ofSeconds(30));
+    }
+  }
+}
