@@ -45,10 +45,7 @@ final class JobDiagnosis {
         MigrationProgress.of(
             Stage.MIGRATING,
             rollingBack ? Reason.RollbackRunning : Reason.MigrationRunning,
-            (rollingBack ? "rollback Job " : "migration Job ")
-                + t.jobName
-                + " is running for "
-                + t.image()),
+            t.running(rollingBack ? "rollback" : "migration")),
         known,
         t.verifiedId);
   }

@@ -103,7 +103,7 @@ final class MigrationStart {
             Stage.MIGRATING,
             Reason.MigrationRunning,
             // Worded as the reconciles that follow word it: the same status is not written twice.
-            "migration Job " + t.jobName + " is running for " + t.image()),
+            t.running("migration")),
         t.history.started(
             t.id, t.image(), t.observation.generation(), t.jobName, t.now, t.database()),
         t.verifiedId);

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fleetlm.operator.api.MigrationSpec;
 import io.fleetlm.operator.api.Reason;
+import io.fleetlm.operator.api.ReleaseRecord;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
@@ -48,6 +49,31 @@ final class MigrationTarget {
   /** The database the spec names now (host:port/name), or null when its Secret names none. */
   String database() {
     return observation.database().orElse(null);
+  }
+
+  /** What a running migration (or rollback) Job is doing, and for which database. */
+  String running(String what) {
+    return what + " Job " + jobName + " is running for " + image() + databaseChange();
+  }
+
+  /**
+   * Said while the spec names another database than the one the running pods were verified against:
+   * they keep using that one until the new one is verified and they are replaced.
+   */
+  private String databaseChange() {
+    String verifiedIn =
+        verifiedId == null
+            ? null
+            : history.find(verifiedId).map(ReleaseRecord::database).orElse(null);
+    String named = database();
+    if (verifiedIn == null || named == null || verifiedIn.equals(named)) {
+      return "";
+    }
+    return " in database "
+        + named
+        + "; the pods started before the change use "
+        + verifiedIn
+        + " until it is verified and they are replaced";
   }
 
   StepResult result(MigrationProgress progress) {

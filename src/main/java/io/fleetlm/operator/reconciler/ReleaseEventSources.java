@@ -81,8 +81,10 @@ record ReleaseEventSources(
     var budgets = appObjects(PodDisruptionBudget.class, context);
     // The EndpointSlice controller copies the Service's labels (so the selector finds them) and
     // makes the Service their owner. The release label may hold a shortened name, so a slice is
-    // mapped through its Service's owner reference, which holds the release's whole name. The
-    // operator's own Service writes reach that cache before any slice of the Service exists.
+    // mapped through its Service's owner reference, which holds the release's whole name; a slice
+    // whose Service is not cached yet (an operator start) by the label, right for names that fit.
+    // This only decides which release an event wakes: the reconcile reads the slices from this
+    // informer by Service name (ReleaseObservations).
     var slices =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(EndpointSlice.class, FleetlmRelease.class)
@@ -115,11 +117,12 @@ record ReleaseEventSources(
     if (service == null) {
       return Set.of();
     }
-    return services
-        .get(new ResourceID(service, slice.getNamespace()))
-        .flatMap(s -> OwnerReferences.releaseOf(s.getMetadata()))
-        .map(release -> Set.of(new ResourceID(release, slice.getNamespace())))
-        .orElse(Set.of());
+    String release =
+        services
+            .get(new ResourceID(service, slice.getNamespace()))
+            .flatMap(s -> OwnerReferences.releaseOf(s.getMetadata()))
+            .orElse(slice.getLabels().get(ResourceNames.LABEL_RELEASE));
+    return release == null ? Set.of() : Set.of(new ResourceID(release, slice.getNamespace()));
   }
 
   /** Maps an object to the release one of its labels or annotations names. */

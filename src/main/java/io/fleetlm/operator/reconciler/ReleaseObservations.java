@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -43,7 +44,7 @@ final class ReleaseObservations {
             context.getSecondaryResources(Service.class).stream()
                 .collect(Collectors.toMap(s -> s.getMetadata().getName(), Function.identity())),
             context.getSecondaryResource(PodDisruptionBudget.class),
-            List.copyOf(context.getSecondaryResources(EndpointSlice.class)));
+            headlessSlices(release, context));
     return new Observation(
         release,
         jobsById,
@@ -52,5 +53,28 @@ final class ReleaseObservations {
         cluster,
         // Kubernetes condition times have second precision.
         clock.instant().truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  /**
+   * The headless Service's EndpointSlices, read from their informer by the Service's name. Not
+   * JOSDK's secondary index: that holds what the slice mapper answered when a slice last changed,
+   * and a slice listed before its Service reached the Service informer (an operator start) would be
+   * missing until the slice changed again.
+   */
+  @SuppressWarnings("unchecked")
+  private static List<EndpointSlice> headlessSlices(
+      FleetlmRelease release, Context<FleetlmRelease> context) {
+    String headless = ResourceNames.headlessServiceName(release);
+    var slices =
+        (InformerEventSource<EndpointSlice, FleetlmRelease>)
+            context.eventSourceRetriever().getEventSourceFor(EndpointSlice.class);
+    return slices
+        .list(
+            release.getMetadata().getNamespace(),
+            slice ->
+                slice.getMetadata().getLabels() != null
+                    && headless.equals(
+                        slice.getMetadata().getLabels().get(ClusterSync.SERVICE_NAME_LABEL)))
+        .toList();
   }
 }

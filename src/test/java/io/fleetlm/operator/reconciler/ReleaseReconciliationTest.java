@@ -1021,6 +1021,10 @@ class ReleaseReconciliationTest {
     assertThat(status().getPhase()).isEqualTo(Phase.Migrating);
     assertThat(condition("Ready").getStatus()).isEqualTo("False");
     assertThat(status().getDatabase()).isEqualTo("db2:5432/chat");
+    assertThat(condition("Ready").getMessage())
+        .endsWith(
+            "in database db2:5432/chat; the pods started before the change use db:5432/chat"
+                + " until it is verified and they are replaced");
     assertThat(status().getVerifiedMigrationId()).isEqualTo(verifiedBefore);
     assertThat(databaseSecretOfPods()).as("the pods still read the old Secret").isEqualTo("db");
     assertThat(lastEvent("DatabaseChanged").message())
