@@ -16,6 +16,8 @@ import io.fleetlm.operator.verification.ExpectedSchema;
 import io.fleetlm.operator.verification.ImageMigrationReport;
 import io.fleetlm.operator.verification.MigrationVerifier;
 import io.fleetlm.operator.verification.VerificationResult;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.jboss.logging.Logger;
@@ -80,9 +82,33 @@ final class SchemaDrift {
     }
     backoff.reset(backoffKey);
     rechecks.read(key, t.now);
-    Optional<ImageMigrationReport> image =
-        t.history.find(t.id).map(ReleaseRecord::output).flatMap(ImageMigrationReport::parse);
-    VerificationResult result = MigrationVerifier.verify(history, expected, image);
+    // The expected versions, then the newest the image said it applied: the report's other
+    // checks compare the database with the Job's run, which drift is not.
+    VerificationResult result = MigrationVerifier.verify(history, expected);
+    Optional<String> imageNewest =
+        t.history
+            .find(t.id)
+            .map(ReleaseRecord::output)
+            .flatMap(ImageMigrationReport::parse)
+            .map(ImageMigrationReport::newest)
+            .filter(
+                newest ->
+                    history.rows().stream()
+                        .noneMatch(row -> row.success() && newest.equals(row.version())));
+    if (result.passed() && imageNewest.isPresent()) {
+      result =
+          new VerificationResult(
+              false,
+              Reason.MigrationsMissing,
+              "the database lacks "
+                  + imageNewest.get()
+                  + ", the newest migration the image applied (newest applied: "
+                  + Objects.requireNonNullElse(result.latestVersion(), "none")
+                  + ").",
+              result.latestVersion(),
+              List.of(imageNewest.get()),
+              List.of());
+    }
     if (result.passed() || !LOST.contains(result.reason())) {
       return behind.isPresent()
           ? t.result(

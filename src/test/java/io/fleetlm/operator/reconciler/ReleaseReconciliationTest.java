@@ -1008,6 +1008,26 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void withoutAnExpectedVersionTheNewestMigrationTheImageAppliedIsWhatDriftLooksFor() {
+    edit(r -> r.getSpec().getMigration().setExpectedVersion(null));
+    reconcile();
+    kube.finishJob(
+        jobName(), true, "fleetlm-migrations/v1 shipped=2 newest=1001 down=0 unknown=0", 0);
+    database.applied("1000", "1001");
+    reconcile();
+    rollOutFully();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+
+    database.applied("1000");
+    now = now.plus(ProductionConfig.defaults().resync());
+    reconcile();
+
+    assertThat(condition("Ready").getReason()).isEqualTo("SchemaBehind");
+    assertThat(condition("Ready").getMessage())
+        .contains("the database lacks 1001, the newest migration the image applied");
+  }
+
+  @Test
   void aReadyReleasePointedAtAnotherSecretMigratesThatDatabaseBeforeAnyPodUsesIt() {
     installReady();
     String verifiedBefore = status().getVerifiedMigrationId();
