@@ -129,11 +129,19 @@ final class EventRecorder {
   /** False when the Event to count again is gone (Events expire after an hour by default). */
   private boolean countAgain(Event fresh, Written repeat) {
     try {
+      // Patched through a named stub: fabric8's withName(..).patch(..) first GETs the Event,
+      // which the chart does not grant (Events: create, patch), and the repeat was lost.
       client
           .v1()
           .events()
           .inNamespace(fresh.getMetadata().getNamespace())
-          .withName(repeat.name())
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withName(repeat.name())
+                  .withNamespace(fresh.getMetadata().getNamespace())
+                  .endMetadata()
+                  .build())
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),
               "{\"count\":"
