@@ -27,10 +27,15 @@ public final class OwnerReferences {
 
   /** The name of the release that controls an object, if one does. */
   public static Optional<String> releaseOf(ObjectMeta meta) {
+    return controllerOf(meta)
+        .filter(o -> HasMetadata.getKind(FleetlmRelease.class).equals(o.getKind()))
+        .map(OwnerReference::getName);
+  }
+
+  /** The owner that controls an object (at most one may), if any. */
+  static Optional<OwnerReference> controllerOf(ObjectMeta meta) {
     return Objects.requireNonNullElse(meta.getOwnerReferences(), List.<OwnerReference>of()).stream()
         .filter(o -> Boolean.TRUE.equals(o.getController()))
-        .filter(o -> HasMetadata.getKind(FleetlmRelease.class).equals(o.getKind()))
-        .map(OwnerReference::getName)
         .findFirst();
   }
 }

@@ -3,7 +3,6 @@ package io.fleetlm.operator.kube;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fleetlm.operator.api.FleetlmRelease;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,15 +24,10 @@ public final class Ownership {
    */
   public static Optional<String> conflict(
       String kind, ObjectMeta existing, FleetlmRelease release) {
-    List<OwnerReference> owners =
-        Objects.requireNonNullElse(existing.getOwnerReferences(), List.of());
-    boolean controlled =
-        owners.stream()
-            .anyMatch(
-                o ->
-                    Boolean.TRUE.equals(o.getController())
-                        && Objects.equals(o.getUid(), release.getMetadata().getUid()));
-    if (controlled) {
+    Optional<OwnerReference> controller = OwnerReferences.controllerOf(existing);
+    if (controller
+        .map(o -> Objects.equals(o.getUid(), release.getMetadata().getUid()))
+        .orElse(false)) {
       return Optional.empty();
     }
     return Optional.of(
@@ -41,7 +35,7 @@ public final class Ownership {
             + " "
             + existing.getName()
             + " already exists and is not this release's ("
-            + ownerOf(owners, existing)
+            + ownerOf(controller, existing)
             + "); nothing was changed. Give the release another name (its objects are named"
             + " after it), or delete "
             + kind.toLowerCase()
@@ -52,9 +46,7 @@ public final class Ownership {
             + " and the release creates its own");
   }
 
-  private static String ownerOf(List<OwnerReference> owners, ObjectMeta existing) {
-    Optional<OwnerReference> controller =
-        owners.stream().filter(o -> Boolean.TRUE.equals(o.getController())).findFirst();
+  private static String ownerOf(Optional<OwnerReference> controller, ObjectMeta existing) {
     if (controller.isPresent()) {
       return "controlled by "
           + controller.get().getKind()

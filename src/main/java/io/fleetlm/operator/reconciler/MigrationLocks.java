@@ -155,6 +155,11 @@ final class MigrationLocks {
     List<Pod> pods;
     try {
       holderJob = kube.job(parts[0], parts[1]);
+      if (holderJob.isPresent() && !MigrationJobState.of(holderJob.get()).finished()) {
+        return Holder.RUNNING;
+      }
+      // Ended or gone: its pods may still run (a Job marked Failed while its pod terminates, a
+      // Job deleted without its pods).
       pods = kube.podsOfJob(parts[0], parts[1]);
     } catch (KubernetesClientException e) {
       if (e.getCode() == 403) {
@@ -166,7 +171,7 @@ final class MigrationLocks {
       return Holder.RUNNING;
     }
     if (holderJob.isPresent()) {
-      return MigrationJobState.of(holderJob.get()).finished() ? Holder.DONE : Holder.RUNNING;
+      return Holder.DONE;
     }
     boolean pastGrace =
         MigrationLockLease.acquiredAt(held)

@@ -89,8 +89,7 @@ record Plan(
               meta.getName(),
               meta.getCreationTimestamp() == null
                   ? observation.now()
-                  : Instant.parse(meta.getCreationTimestamp()),
-              null);
+                  : Instant.parse(meta.getCreationTimestamp()));
     }
     return known;
   }

@@ -401,20 +401,24 @@ final class ReleaseReconciliation {
         .jobsById()
         .forEach(
             (id, job) -> {
-              boolean ended =
-                  MigrationJobState.of(job).finished()
-                      && MigrationPods.allEnded(observation.podsOf(job));
-              if (!ended && !stopped.contains(job.getMetadata().getName())) {
+              if (!MigrationJobState.of(job).finished()
+                  && !stopped.contains(job.getMetadata().getName())) {
                 running.add(id);
               }
             });
-    observation.podsByJob().values().stream()
-        .flatMap(List::stream)
-        .filter(pod -> !MigrationPods.ended(pod))
-        .map(pod -> pod.getMetadata().getLabels().get(ResourceNames.LABEL_MIGRATION_ID))
-        .filter(Objects::nonNull)
-        .filter(id -> !observation.jobsById().containsKey(id))
-        .forEach(running::add);
+    // A pod carries its Job's labels, and may outlive the Job's end or the Job itself.
+    observation
+        .podsByJob()
+        .forEach(
+            (jobName, pods) -> {
+              if (!stopped.contains(jobName)) {
+                pods.stream()
+                    .filter(pod -> !MigrationPods.ended(pod))
+                    .map(pod -> pod.getMetadata().getLabels().get(ResourceNames.LABEL_MIGRATION_ID))
+                    .filter(Objects::nonNull)
+                    .forEach(running::add);
+              }
+            });
     Stage stage = migration.progress().stage();
     if (stage == Stage.MIGRATING || stage == Stage.STALLED) {
       running.add(observation.targetId());

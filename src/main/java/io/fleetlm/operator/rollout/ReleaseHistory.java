@@ -58,14 +58,13 @@ public final class ReleaseHistory {
    * stopped, or lost its status write to a conflict, between creating the Job and recording it. Its
    * generation is not known.
    */
-  public ReleaseHistory found(
-      String migrationId, String image, String jobName, Instant created, String database) {
+  public ReleaseHistory found(String migrationId, String image, String jobName, Instant created) {
     if (find(migrationId).isPresent()) {
       return this;
     }
+    // Its database is recorded once it is the target ({@link #adoptDatabase}).
     List<ReleaseRecord> next = new ArrayList<>();
-    next.add(
-        ReleaseRecord.started(migrationId, image, null, jobName, created.toString(), database));
+    next.add(ReleaseRecord.started(migrationId, image, null, jobName, created.toString(), null));
     next.addAll(records);
     return new ReleaseHistory(next);
   }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.ReleaseCondition;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -85,10 +86,13 @@ class DatabaseChangeIT {
               .until(() -> bed.container.runningPods(), pods -> !pods.isEmpty())
               .get(0);
 
-      FleetlmRelease migrating = bed.release("chat");
-      assertThat(Releases.condition(migrating, "Ready").orElseThrow().getStatus())
-          .isEqualTo("False");
-      assertThat(migrating.getStatus().getDatabase()).isEqualTo(bed.db.identity(restored));
+      // The pass that created the Job writes its status after it: the pod may run first.
+      ReleaseCondition ready =
+          Releases.awaitReadyReason(
+              bed.client, bed.namespace, "chat", "MigrationRunning", ReleaseTestBed.TIMEOUT);
+      assertThat(ready.getStatus()).isEqualTo("False");
+      assertThat(bed.release("chat").getStatus().getDatabase())
+          .isEqualTo(bed.db.identity(restored));
       assertThat(bed.appPods())
           .extracting(p -> p.getMetadata().getName())
           .as("nothing is replaced before the new database is verified")

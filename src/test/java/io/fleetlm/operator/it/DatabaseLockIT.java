@@ -1,7 +1,6 @@
 package io.fleetlm.operator.it;
 
 import static io.fleetlm.operator.it.Releases.awaitPhase;
-import static io.fleetlm.operator.it.Releases.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +9,7 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.kube.MigrationLockLease;
 import io.fleetlm.operator.kube.ResourceNames;
 import java.util.ArrayList;
@@ -92,16 +92,10 @@ class DatabaseLockIT {
       ReleaseTestBed holder = bedOf(first);
       ReleaseTestBed waiter = holder == staging ? canary : staging;
 
-      FleetlmRelease waiting =
-          await()
-              .atMost(ReleaseTestBed.TIMEOUT)
-              .until(
-                  () -> waiter.release(NAME),
-                  r ->
-                      condition(r, "Ready")
-                          .filter(c -> "WaitingForDatabase".equals(c.getReason()))
-                          .isPresent());
-      assertThat(condition(waiting, "Ready").orElseThrow().getMessage())
+      ReleaseCondition waiting =
+          Releases.awaitReadyReason(
+              waiter.client, waiter.namespace, NAME, "WaitingForDatabase", ReleaseTestBed.TIMEOUT);
+      assertThat(waiting.getMessage())
           .contains("is being migrated by " + holder.namespace + "/" + NAME + "/");
       assertThat(waiter.container.runningPods()).isEmpty();
 
@@ -151,14 +145,8 @@ class DatabaseLockIT {
         .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.ORPHAN)
         .delete();
     // The holder has seen its Job gone: the database lacks the migration, so it fails.
-    await()
-        .atMost(ReleaseTestBed.TIMEOUT)
-        .until(
-            () -> holder.release(NAME),
-            r ->
-                condition(r, "Ready")
-                    .filter(c -> "MigrationJobDeleted".equals(c.getReason()))
-                    .isPresent());
+    Releases.awaitReadyReason(
+        holder.client, holder.namespace, NAME, "MigrationJobDeleted", ReleaseTestBed.TIMEOUT);
     // The pass that wrote that failure would have released the claim before writing it.
     assertThat(
             staging

@@ -148,6 +148,17 @@ public final class Releases {
     return client.resources(FleetlmRelease.class).inNamespace(namespace).withName(name).get();
   }
 
+  /** Waits until the release's Ready condition carries this reason; returns that condition. */
+  public static ReleaseCondition awaitReadyReason(
+      KubernetesClient client, String namespace, String name, String reason, Duration timeout) {
+    return await()
+        .atMost(timeout)
+        .until(
+            () -> condition(get(client, namespace, name), "Ready"),
+            c -> c.filter(ready -> reason.equals(ready.getReason())).isPresent())
+        .orElseThrow();
+  }
+
   public static Optional<ReleaseCondition> condition(FleetlmRelease release, String type) {
     if (release == null || release.getStatus() == null) {
       return Optional.empty();

@@ -1,7 +1,6 @@
 package io.fleetlm.operator.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
@@ -50,12 +49,8 @@ class ResourceConflictIT {
           bed.container.awaitRunningPod(IMAGE), bed.db, bed.database, VERSION);
 
       ReleaseCondition ready =
-          await()
-              .atMost(ReleaseTestBed.TIMEOUT)
-              .until(
-                  () -> Releases.condition(bed.release("fleetlm"), "Ready"),
-                  c -> c.isPresent() && "ResourceConflict".equals(c.get().getReason()))
-              .orElseThrow();
+          Releases.awaitReadyReason(
+              bed.client, bed.namespace, "fleetlm", "ResourceConflict", ReleaseTestBed.TIMEOUT);
       assertThat(ready.getStatus()).isEqualTo("False");
       assertThat(ready.getMessage())
           .contains("Service fleetlm already exists and is not this release's (managed by Helm)")

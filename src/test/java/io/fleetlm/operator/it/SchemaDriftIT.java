@@ -29,16 +29,12 @@ class SchemaDriftIT {
       await().atMost(ReleaseTestBed.TIMEOUT).until(() -> bed.appPods().size() == 1);
       String pod = bed.appPods().get(0).getMetadata().getName();
 
-      // What a restore from a backup taken before V2 leaves: V2's row (and its table) gone.
+      // What a restore from a backup taken before V2 leaves: V2's row gone.
       bed.db.execute(bed.database, "DELETE FROM schema_migrations WHERE version = " + V2);
 
       ReleaseCondition ready =
-          await()
-              .atMost(Duration.ofSeconds(30))
-              .until(
-                  () -> Releases.condition(bed.release("chat"), "Ready"),
-                  c -> c.isPresent() && "SchemaBehind".equals(c.get().getReason()))
-              .orElseThrow();
+          Releases.awaitReadyReason(
+              bed.client, bed.namespace, "chat", "SchemaBehind", Duration.ofSeconds(30));
       assertThat(ready.getStatus()).isEqualTo("False");
       assertThat(ready.getMessage()).contains("" + V2);
       assertThat(bed.describe("chat")).contains("SchemaBehind");

@@ -356,12 +356,17 @@ final class FakeKubernetesPort implements KubernetesPort {
 
   /** The Job's one pod, its migration container in the given state. */
   private void setPod(String jobName, ContainerState state) {
+    Job job = jobs.get(jobName);
+    // The Job controller gives its pods the labels of the Job's pod template.
+    Map<String, String> labels =
+        job == null ? Map.of() : job.getSpec().getTemplate().getMetadata().getLabels();
     podsByJob.put(
         jobName,
         List.of(
             new PodBuilder()
                 .withNewMetadata()
                 .withName(jobName + "-pod")
+                .withLabels(labels)
                 .endMetadata()
                 .withNewStatus()
                 .withPhase(phaseOf(state))

@@ -1009,11 +1009,7 @@ class ReleaseReconciliationTest {
 
   @Test
   void withoutAnExpectedVersionTheNewestMigrationTheImageAppliedIsWhatDriftLooksFor() {
-    edit(r -> r.getSpec().getMigration().setExpectedVersion(null));
-    reconcile();
-    kube.finishJob(
-        jobName(), true, "fleetlm-migrations/v1 shipped=2 newest=1001 down=0 unknown=0", 0);
-    database.applied("1000", "1001");
+    migrateWithoutAnExpectedVersionReporting1001();
     reconcile();
     rollOutFully();
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
@@ -1257,11 +1253,7 @@ class ReleaseReconciliationTest {
 
   @Test
   void withoutAnExpectedVersionTheImagesOwnReportDecidesAndIsKeptInTheHistory() {
-    edit(r -> r.getSpec().getMigration().setExpectedVersion(null));
-    reconcile();
-    kube.finishJob(
-        jobName(), true, "fleetlm-migrations/v1 shipped=2 newest=1001 down=0 unknown=0", 0);
-    database.applied("1000", "1001");
+    migrateWithoutAnExpectedVersionReporting1001();
 
     reconcile();
 
@@ -1407,6 +1399,18 @@ class ReleaseReconciliationTest {
     database.applied(applied);
     reconcile();
     rollOutFully();
+  }
+
+  /**
+   * No expectedVersion: the Job's own report (newest 1001) says what was applied, and the database
+   * holds 1000 and 1001.
+   */
+  private void migrateWithoutAnExpectedVersionReporting1001() {
+    edit(r -> r.getSpec().getMigration().setExpectedVersion(null));
+    reconcile();
+    kube.finishJob(
+        jobName(), true, "fleetlm-migrations/v1 shipped=2 newest=1001 down=0 unknown=0", 0);
+    database.applied("1000", "1001");
   }
 
   /** One event's reconcile, followed by the passes it asks for at once, as JOSDK runs them. */
