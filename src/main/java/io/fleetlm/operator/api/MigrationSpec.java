@@ -124,6 +124,15 @@ public class MigrationSpec {
           + " written expand/contract that tolerate it.")
   private SchemaAheadPolicy schemaAhead;
 
+  @Default("Report")
+  @JsonPropertyDescription(
+      "When a verified release's database no longer holds migrations it was verified with"
+          + " (restored from an older backup, rolled back by hand), found at the next resync:"
+          + " Report (default) turns Ready False with reason SchemaBehind and migrates nothing;"
+          + " Migrate also runs the migration Job once more and verifies again, without replacing"
+          + " the running pods. Releases with rollbackTo only report.")
+  private SchemaDriftPolicy onSchemaDrift;
+
   @Size(max = 19)
   @Pattern("^[0-9]{1,18}$")
   @JsonPropertyDescription(
@@ -219,6 +228,14 @@ public class MigrationSpec {
 
   public void setSchemaAhead(SchemaAheadPolicy schemaAhead) {
     this.schemaAhead = schemaAhead;
+  }
+
+  public SchemaDriftPolicy getOnSchemaDrift() {
+    return onSchemaDrift;
+  }
+
+  public void setOnSchemaDrift(SchemaDriftPolicy onSchemaDrift) {
+    this.onSchemaDrift = onSchemaDrift;
   }
 
   public String getRollbackTo() {

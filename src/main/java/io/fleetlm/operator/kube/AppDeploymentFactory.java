@@ -47,7 +47,7 @@ public final class AppDeploymentFactory {
     FleetlmReleaseSpec spec = release.getSpec();
     Map<String, String> labels = ResourceNames.commonLabels(release, ResourceNames.COMPONENT_APP);
     Map<String, String> podLabels = PodSpecParts.podLabels(spec, labels);
-    podLabels.put(ResourceNames.LABEL_MIGRATION_ID, verifiedMigrationId);
+    podLabels.put(ResourceNames.LABEL_MIGRATION_ID, SchemaRepair.podIdentity(verifiedMigrationId));
     int port = PodSpecParts.port(spec);
 
     Container container =

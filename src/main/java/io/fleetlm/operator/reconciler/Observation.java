@@ -8,8 +8,15 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
+import io.fleetlm.operator.api.MigrationSpec;
+import io.fleetlm.operator.api.Reason;
+import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.api.ReleaseRecord;
+import io.fleetlm.operator.api.SchemaDriftPolicy;
 import io.fleetlm.operator.kube.DatabaseScope;
 import io.fleetlm.operator.kube.MigrationIdentity;
+import io.fleetlm.operator.kube.SchemaRepair;
+import io.fleetlm.operator.status.ConditionType;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -99,10 +106,37 @@ public record Observation(
     return Objects.requireNonNullElse(release.getMetadata().getGeneration(), 0L);
   }
 
-  /** The spec's migration identity in the database it names: see {@link DatabaseScope}. */
+  /**
+   * The spec's migration identity in the database it names ({@link DatabaseScope}), or the repair
+   * of that database it is making ({@link SchemaRepair}). A repair starts once the status says the
+   * verified release is SchemaBehind and the spec asks to migrate on drift: the status written by
+   * the pass that found the drift is what makes the next pass run the repair, so an operator that
+   * stops in between still runs it, once.
+   */
   String targetId() {
-    return DatabaseScope.of(
-        MigrationIdentity.of(release.getSpec()), database, previous().getHistory());
+    List<ReleaseRecord> history = previous().getHistory();
+    String scoped = DatabaseScope.of(MigrationIdentity.of(release.getSpec()), database, history);
+    String current = SchemaRepair.current(scoped, history);
+    return current.equals(previous().getVerifiedMigrationId()) && repairsDrift() && foundBehind()
+        ? SchemaRepair.next(scoped, history)
+        : current;
+  }
+
+  /** Whether the spec asks to migrate a database that lost verified migrations. */
+  boolean repairsDrift() {
+    MigrationSpec migration = release.getSpec().getMigration();
+    return migration != null
+        && migration.getOnSchemaDrift() == SchemaDriftPolicy.Migrate
+        && migration.getRollbackTo() == null;
+  }
+
+  private boolean foundBehind() {
+    return Objects.requireNonNullElse(previous().getConditions(), List.<ReleaseCondition>of())
+        .stream()
+        .anyMatch(
+            c ->
+                ConditionType.MIGRATIONS_VERIFIED.equals(c.getType())
+                    && Reason.SchemaBehind.name().equals(c.getReason()));
   }
 
   boolean paused() {

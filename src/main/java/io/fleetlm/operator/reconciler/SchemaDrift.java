@@ -16,6 +16,7 @@ import io.fleetlm.operator.verification.ExpectedSchema;
 import io.fleetlm.operator.verification.ImageMigrationReport;
 import io.fleetlm.operator.verification.MigrationVerifier;
 import io.fleetlm.operator.verification.VerificationResult;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,7 +27,8 @@ import org.jboss.logging.Logger;
  * A verified release reads its history table again, every resync: a database restored from an older
  * backup, or rolled back by hand, no longer holds what was verified, and the release must not go on
  * saying Ready. It says SchemaBehind, naming the versions, and leaves the running pods alone; it
- * migrates nothing by itself. Once the versions are back it is verified again.
+ * migrates only when the spec asks it to (onSchemaDrift: Migrate, see {@link
+ * io.fleetlm.operator.kube.SchemaRepair}). Once the versions are back it is verified again.
  */
 final class SchemaDrift {
 
@@ -34,7 +36,14 @@ final class SchemaDrift {
 
   /** What verification says when applied migrations are missing, rather than newer ones found. */
   private static final Set<Reason> LOST =
-      Set.of(Reason.MigrationsMissing, Reason.HistoryEmpty, Reason.HistoryTableMissing);
+      Set.of(
+          Reason.MigrationsMissing,
+          Reason.HistoryEmpty,
+          Reason.HistoryTableMissing,
+          Reason.RollbackTargetNotApplied);
+
+  /** How soon the pass that starts a repair follows the one that found the drift. */
+  private static final Duration REPAIR_START = Duration.ofSeconds(1);
 
   private final SchemaHistoryReader historyReader;
   private final VerificationBackoff backoff;
@@ -124,9 +133,16 @@ final class SchemaDrift {
         "the database no longer holds what was verified: "
             + result.message()
             + " It was restored from an older backup or rolled back by hand? The running pods"
-            + " keep serving. Apply the migrations again (change spec.migration.runId to run"
-            + " the migration Job), or release an image that does not need them.";
-    return behind(t, message, result.latestVersion());
+            + " keep serving. "
+            + (t.observation.repairsDrift()
+                ? "spec.migration.onSchemaDrift is Migrate: the migration Job runs again."
+                : "Apply the migrations again (set spec.migration.onSchemaDrift to Migrate, or"
+                    + " change spec.migration.runId), or release an image that does not need"
+                    + " them.");
+    StepResult found = behind(t, message, result.latestVersion());
+    // The repair is the next pass's target (Observation.targetId): it comes once this status is
+    // written, which does not start a pass by itself.
+    return t.observation.repairsDrift() ? found.retryAfter(REPAIR_START) : found;
   }
 
   private static StepResult behind(MigrationTarget t, String message, String latestVersion) {

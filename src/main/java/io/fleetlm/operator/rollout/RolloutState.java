@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.kube.SchemaRepair;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -76,7 +77,7 @@ public record RolloutState(
    */
   public boolean completeFor(String targetMigrationId, String targetImage) {
     return exists
-        && targetMigrationId.equals(migrationId)
+        && SchemaRepair.podIdentity(targetMigrationId).equals(migrationId)
         && targetImage.equals(image)
         && migrateOnBootOff
         && observed

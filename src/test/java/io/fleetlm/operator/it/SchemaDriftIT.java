@@ -3,7 +3,9 @@ package io.fleetlm.operator.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fleetlm.operator.api.ReleaseCondition;
+import io.fleetlm.operator.api.SchemaDriftPolicy;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,36 @@ class SchemaDriftIT {
           bed.database,
           "INSERT INTO schema_migrations (version, inserted_at) VALUES (" + V2 + ", now())");
       Releases.awaitPhase(bed.client, bed.namespace, "chat", "Ready", Duration.ofSeconds(30));
+    }
+  }
+
+  @Test
+  void withOnSchemaDriftMigrateTheLostVersionsAreMigratedAgainWhileThePodsKeepServing() {
+    try (ReleaseTestBed bed =
+        ReleaseTestBed.withSettings("repair", Map.of("fleetlm.operator.resync", "3s"))) {
+      var release = Releases.release(bed.namespace, "chat", IMAGE, "" + V2, 1);
+      release.getSpec().getMigration().setOnSchemaDrift(SchemaDriftPolicy.Migrate);
+      bed.client.resource(release).create();
+      bed.container.migrateAndSucceed(
+          bed.container.awaitRunningPod(IMAGE), bed.db, bed.database, V1, V2);
+      Releases.awaitPhase(bed.client, bed.namespace, "chat", "Ready");
+      await().atMost(ReleaseTestBed.TIMEOUT).until(() -> bed.appPods().size() == 1);
+      String pod = bed.appPods().get(0).getMetadata().getName();
+
+      bed.db.execute(bed.database, "DELETE FROM schema_migrations WHERE version = " + V2);
+
+      // The stand-in plays the repair Job's container: it applies V2 again, for real.
+      Pod repair = bed.container.awaitRunningPod(IMAGE);
+      assertThat(bed.jobs()).as("the first Job and the repair").hasSize(2);
+      assertThat(bed.describe("chat")).contains("SchemaBehind");
+      bed.container.migrateAndSucceed(repair, bed.db, bed.database, V1, V2);
+
+      Releases.awaitPhase(bed.client, bed.namespace, "chat", "Ready", Duration.ofSeconds(30));
+      assertThat(bed.db.column(bed.database, "SELECT version FROM schema_migrations"))
+          .contains("" + V2);
+      assertThat(bed.appPods()).as("the repair replaces no pod").hasSize(1);
+      assertThat(bed.appPods().get(0).getMetadata().getName()).isEqualTo(pod);
+      assertThat(bed.jobs()).as("one repair").hasSize(2);
     }
   }
 }

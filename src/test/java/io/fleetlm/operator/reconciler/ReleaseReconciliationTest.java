@@ -18,6 +18,8 @@ import io.fleetlm.operator.api.Phase;
 import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
+import io.fleetlm.operator.api.ReleaseRecord;
+import io.fleetlm.operator.api.SchemaDriftPolicy;
 import io.fleetlm.operator.config.ProductionConfig;
 import io.fleetlm.operator.database.DatabaseUrl;
 import io.fleetlm.operator.kube.DatabaseScope;
@@ -1005,6 +1007,82 @@ class ReleaseReconciliationTest {
     database.applied("1000", "1001");
     reconcile();
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+  }
+
+  @Test
+  void withOnSchemaDriftMigrateADriftedDatabaseIsMigratedOnceMoreWithoutReplacingThePods() {
+    edit(r -> r.getSpec().getMigration().setOnSchemaDrift(SchemaDriftPolicy.Migrate));
+    installReady();
+    Deployment before = kube.deployments.get("chat");
+    database.applied("1000");
+    now = now.plus(ProductionConfig.defaults().resync());
+
+    ReleaseReconciliation.Outcome found = reconcile();
+
+    assertThat(condition("Ready").getReason()).isEqualTo("SchemaBehind");
+    assertThat(condition("Ready").getMessage()).contains("onSchemaDrift is Migrate");
+    assertThat(found.requeueAfter()).isLessThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(kube.jobs).as("found in this pass, repaired in the next").hasSize(1);
+
+    String repairJob = ResourceNames.migrationJobName(kube.stored, targetId() + "-r1");
+    kube.failStatusWrite = () -> new IllegalStateException("the operator stops here");
+    assertThatThrownBy(this::pass).hasMessageContaining("stops here");
+    kube.failStatusWrite = null;
+    assertThat(kube.jobs).containsKey(repairJob).hasSize(2);
+    reconcile();
+    reconcile();
+    assertThat(kube.jobs).as("one repair Job, though its first record was lost").hasSize(2);
+    assertThat(status().getPhase()).isEqualTo(Phase.Migrating);
+    assertThat(kube.deployments.get("chat")).as("the pods keep serving").isEqualTo(before);
+
+    kube.finishJob(repairJob, true, null, 0);
+    database.applied("1000", "1001");
+    reconcile();
+
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(status().getVerifiedMigrationId()).isEqualTo(targetId() + "-r1");
+    assertThat(kube.deployments.get("chat").getSpec().getTemplate())
+        .as("a repair changes neither the image nor the database of the pods")
+        .isEqualTo(before.getSpec().getTemplate());
+    assertThat(status().getHistory().stream().map(ReleaseRecord::migrationId))
+        .contains(targetId(), targetId() + "-r1");
+
+    database.applied("1000");
+    now = now.plus(ProductionConfig.defaults().resync());
+    reconcile();
+    reconcile();
+    assertThat(kube.jobs)
+        .as("drift found again: the next repair")
+        .containsKey(ResourceNames.migrationJobName(kube.stored, targetId() + "-r2"))
+        .hasSize(3);
+  }
+
+  @Test
+  void aReleaseThatRollsBackOnlyReportsDriftWhateverItsPolicy() {
+    edit(r -> r.getSpec().getMigration().setOnSchemaDrift(SchemaDriftPolicy.Migrate));
+    installReady();
+    edit(
+        r -> {
+          r.getSpec().getMigration().setRollbackTo("1000");
+          r.getSpec().getMigration().setExpectedVersion("1000");
+        });
+    reconcile();
+    String rollbackJob = jobName();
+    kube.finishJob(rollbackJob, true, null, 0);
+    database.applied("1000");
+    reconcile();
+    rollOutFully();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    int jobs = kube.jobs.size();
+
+    database.applied();
+    now = now.plus(ProductionConfig.defaults().resync());
+    reconcile();
+    reconcile();
+
+    assertThat(condition("Ready").getReason()).isEqualTo("SchemaBehind");
+    assertThat(condition("Ready").getMessage()).contains("set spec.migration.onSchemaDrift");
+    assertThat(kube.jobs).as("a rollback is not migrated forward").hasSize(jobs);
   }
 
   @Test
