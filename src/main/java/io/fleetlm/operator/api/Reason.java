@@ -110,6 +110,11 @@ public enum Reason {
   SupersededMigrationStopped(
       Kind.DETAIL, Metric.NONE, "Event: a superseded Job whose pod never started was stopped"),
   SpecWarning(Kind.DETAIL, Metric.NONE, "Warning Event: a new entry in status.warnings"),
+  HandedOver(
+      Kind.DETAIL,
+      Metric.NONE,
+      "Event: an object handed over by annotation was deleted, for the release to create its"
+          + " own"),
   DatabaseChanged(
       Kind.DETAIL,
       Metric.NONE,

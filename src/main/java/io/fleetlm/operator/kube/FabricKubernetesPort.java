@@ -232,6 +232,16 @@ public final class FabricKubernetesPort implements KubernetesPort {
         .map(HasMetadata::getMetadata);
   }
 
+  @Override
+  public void deleteHandedOver(Class<? extends HasMetadata> kind, ObjectMeta read) {
+    client
+        .resources(kind)
+        .inNamespace(read.getNamespace())
+        .withName(read.getName())
+        .lockResourceVersion(read.getResourceVersion())
+        .delete();
+  }
+
   private Optional<Secret> read(String namespace, String name) {
     return Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get());
   }

@@ -55,6 +55,13 @@ public interface KubernetesPort {
    */
   Optional<ObjectMeta> stored(Class<? extends HasMetadata> kind, String namespace, String name);
 
+  /**
+   * Deletes an object a user handed over to a release, as it was read: one changed or replaced
+   * since is left alone (the API server's resourceVersion precondition). Its dependents go with it
+   * in the background.
+   */
+  void deleteHandedOver(Class<? extends HasMetadata> kind, ObjectMeta read);
+
   /** The Secret as the API server has it now, never a copy read earlier. */
   default Optional<Secret> freshSecret(String namespace, String name) {
     return secret(namespace, name);

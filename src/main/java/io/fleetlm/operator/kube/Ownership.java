@@ -19,16 +19,31 @@ public final class Ownership {
   private Ownership() {}
 
   /**
+   * @param canHandOver whether an object of this kind may be handed over by annotation: not a
+   *     Secret, which the operator is not allowed to delete
    * @return why the object is not the release's, naming its owner and the ways on; empty when it is
    *     the release's to write
    */
   public static Optional<String> conflict(
-      String kind, ObjectMeta existing, FleetlmRelease release) {
+      String kind, ObjectMeta existing, FleetlmRelease release, boolean canHandOver) {
     Optional<OwnerReference> controller = OwnerReferences.controllerOf(existing);
     if (controller
         .map(o -> Objects.equals(o.getUid(), release.getMetadata().getUid()))
         .orElse(false)) {
       return Optional.empty();
+    }
+    if (handOverAsked(existing, release) && controller.isPresent()) {
+      return Optional.of(
+          kind
+              + " "
+              + existing.getName()
+              + " is annotated "
+              + ResourceNames.ANNOTATION_HAND_OVER_TO
+              + " but is "
+              + ownerOf(controller, existing)
+              + ", which would make it again; nothing was changed. Hand over only objects that"
+              + " no controller owns, or delete it in namespace "
+              + existing.getNamespace());
     }
     return Optional.of(
         kind
@@ -37,13 +52,43 @@ public final class Ownership {
             + " already exists and is not this release's ("
             + ownerOf(controller, existing)
             + "); nothing was changed. Give the release another name (its objects are named"
-            + " after it), or delete "
+            + " after it), "
+            + (canHandOver
+                ? "hand it over (kubectl annotate "
+                    + kind.toLowerCase()
+                    + " "
+                    + existing.getName()
+                    + " "
+                    + ResourceNames.ANNOTATION_HAND_OVER_TO
+                    + "="
+                    + release.getMetadata().getName()
+                    + ": it is deleted and the release creates its own), "
+                : "")
+            + "or delete "
             + kind.toLowerCase()
             + " "
             + existing.getName()
             + " in namespace "
             + existing.getNamespace()
             + " and the release creates its own");
+  }
+
+  /**
+   * Whether the user handed the object over to the release: annotated {@value
+   * ResourceNames#ANNOTATION_HAND_OVER_TO} with the release's name, and owned by no controller that
+   * would make it again.
+   */
+  public static boolean handedOver(ObjectMeta existing, FleetlmRelease release) {
+    return handOverAsked(existing, release) && OwnerReferences.controllerOf(existing).isEmpty();
+  }
+
+  private static boolean handOverAsked(ObjectMeta existing, FleetlmRelease release) {
+    return release
+        .getMetadata()
+        .getName()
+        .equals(
+            Objects.requireNonNullElse(existing.getAnnotations(), Map.<String, String>of())
+                .get(ResourceNames.ANNOTATION_HAND_OVER_TO));
   }
 
   private static String ownerOf(Optional<OwnerReference> controller, ObjectMeta existing) {

@@ -21,6 +21,13 @@ public final class ResourceNames {
   public static final String ANNOTATION_DESIRED_HASH = "fleetlm.io/desired-hash";
   public static final String ANNOTATION_IMAGE = "fleetlm.io/image";
   public static final String ANNOTATION_RELEASE = "fleetlm.io/release";
+
+  /**
+   * Set by a user on an object of a name a release needs, to the release's name: the object is the
+   * release's to replace.
+   */
+  public static final String ANNOTATION_HAND_OVER_TO = "fleetlm.io/hand-over-to";
+
   public static final String LABEL_JOB_NAME = "batch.kubernetes.io/job-name";
   public static final String COMPONENT_APP = "app";
   public static final String COMPONENT_MIGRATION = "migration";

@@ -1,6 +1,7 @@
 package io.fleetlm.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -19,25 +20,46 @@ import java.util.Optional;
  * Someone else's objects under the names a release's app objects get. The informers see only the
  * operator's own objects (by label), so a name missing from them is asked of the API server before
  * the operator's first write of it; an object found there that the release does not own stops the
- * release ({@link Ownership}).
+ * release ({@link Ownership}), unless its owner handed it over to the release by annotation.
+ *
+ * @param conflicts why the release may not write its app objects; empty when it may
+ * @param handedOver objects handed over to the release, as read: deleted before the release writes
+ *     its own under their names
  */
-final class ForeignObjects {
+record ForeignObjects(List<String> conflicts, List<HandedOver> handedOver) {
 
-  private ForeignObjects() {}
+  /** An object a user handed over, with the kind it is deleted as. */
+  record HandedOver(Class<? extends HasMetadata> kind, ObjectMeta read) {
 
-  /** Why the release may not write its app objects; empty when it may. */
-  static List<String> of(KubernetesPort kube, Observation observation) {
+    String describe() {
+      return kind.getSimpleName() + " " + read.getName();
+    }
+
+    /** Still being deleted (it has finalizers): its name is not free yet. */
+    boolean terminating() {
+      return read.getDeletionTimestamp() != null;
+    }
+  }
+
+  static ForeignObjects of(KubernetesPort kube, Observation observation) {
     FleetlmRelease release = observation.release();
     String namespace = release.getMetadata().getNamespace();
     List<String> conflicts = new ArrayList<>();
+    List<HandedOver> handedOver = new ArrayList<>();
     if (observation.deployment().isEmpty()) {
-      check(kube, release, Deployment.class, ResourceNames.deploymentName(release), conflicts);
+      check(
+          kube,
+          release,
+          Deployment.class,
+          ResourceNames.deploymentName(release),
+          conflicts,
+          handedOver);
     }
     for (String service :
         List.of(
             ResourceNames.httpServiceName(release), ResourceNames.headlessServiceName(release))) {
       if (!observation.cluster().services().containsKey(service)) {
-        check(kube, release, Service.class, service, conflicts);
+        check(kube, release, Service.class, service, conflicts, handedOver);
       }
     }
     if (ClusterObjects.disruptionBudget(release).isPresent()
@@ -47,16 +69,20 @@ final class ForeignObjects {
           release,
           PodDisruptionBudget.class,
           ResourceNames.disruptionBudgetName(release),
-          conflicts);
+          conflicts,
+          handedOver);
     }
     if (ClusterWiring.enabled(release.getSpec()) && observation.deployment().isEmpty()) {
       // Checked with the Deployment, which is what reads the cookie; through the Secret cache,
-      // as the reconcile that creates it reads it.
+      // as the reconcile that creates it reads it. Never handed over: the operator may not delete
+      // Secrets.
       kube.secret(namespace, ResourceNames.cookieSecretName(release))
-          .flatMap(s -> Ownership.conflict(Secret.class.getSimpleName(), s.getMetadata(), release))
+          .flatMap(
+              s ->
+                  Ownership.conflict(Secret.class.getSimpleName(), s.getMetadata(), release, false))
           .ifPresent(conflicts::add);
     }
-    return conflicts;
+    return new ForeignObjects(List.copyOf(conflicts), List.copyOf(handedOver));
   }
 
   private static void check(
@@ -64,10 +90,16 @@ final class ForeignObjects {
       FleetlmRelease release,
       Class<? extends HasMetadata> kind,
       String name,
-      List<String> conflicts) {
-    Optional<String> conflict =
-        kube.stored(kind, release.getMetadata().getNamespace(), name)
-            .flatMap(meta -> Ownership.conflict(kind.getSimpleName(), meta, release));
-    conflict.ifPresent(conflicts::add);
+      List<String> conflicts,
+      List<HandedOver> handedOver) {
+    Optional<ObjectMeta> stored = kube.stored(kind, release.getMetadata().getNamespace(), name);
+    if (stored.isEmpty()) {
+      return;
+    }
+    if (Ownership.handedOver(stored.get(), release)) {
+      handedOver.add(new HandedOver(kind, stored.get()));
+      return;
+    }
+    Ownership.conflict(kind.getSimpleName(), stored.get(), release, true).ifPresent(conflicts::add);
   }
 }

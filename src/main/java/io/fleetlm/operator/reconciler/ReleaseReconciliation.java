@@ -145,10 +145,11 @@ final class ReleaseReconciliation {
       boolean deploying =
           migration.verifiedId() != null && verifiedImage != null && !observation.paused();
       if (deploying) {
-        List<String> conflicts = ForeignObjects.of(kube, observation);
-        if (!conflicts.isEmpty()) {
-          throw new ResourceConflictException(conflicts);
+        ForeignObjects foreign = ForeignObjects.of(kube, observation);
+        if (!foreign.conflicts().isEmpty()) {
+          throw new ResourceConflictException(foreign.conflicts());
         }
+        HandOvers.take(kube, release, foreign.handedOver());
         clusters.ensureCookie(observation);
       }
       rollout = deployments.sync(observation, migration.verifiedId(), verifiedImage);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.SchemaDriftPolicy;
 import java.time.Duration;
@@ -24,12 +25,7 @@ class SchemaDriftIT {
   void aDatabaseRestoredToAnOlderVersionIsReportedWithinOneResyncAndRecovers() {
     try (ReleaseTestBed bed =
         ReleaseTestBed.withSettings("drift", Map.of("fleetlm.operator.resync", "3s"))) {
-      bed.client.resource(Releases.release(bed.namespace, "chat", IMAGE, "" + V2, 1)).create();
-      bed.container.migrateAndSucceed(
-          bed.container.awaitRunningPod(IMAGE), bed.db, bed.database, V1, V2);
-      Releases.awaitPhase(bed.client, bed.namespace, "chat", "Ready");
-      await().atMost(ReleaseTestBed.TIMEOUT).until(() -> bed.appPods().size() == 1);
-      String pod = bed.appPods().get(0).getMetadata().getName();
+      String pod = readyWithOnePod(bed, Releases.release(bed.namespace, "chat", IMAGE, "" + V2, 1));
 
       // What a restore from a backup taken before V2 leaves: V2's row gone.
       bed.db.execute(bed.database, "DELETE FROM schema_migrations WHERE version = " + V2);
@@ -57,12 +53,7 @@ class SchemaDriftIT {
         ReleaseTestBed.withSettings("repair", Map.of("fleetlm.operator.resync", "3s"))) {
       var release = Releases.release(bed.namespace, "chat", IMAGE, "" + V2, 1);
       release.getSpec().getMigration().setOnSchemaDrift(SchemaDriftPolicy.Migrate);
-      bed.client.resource(release).create();
-      bed.container.migrateAndSucceed(
-          bed.container.awaitRunningPod(IMAGE), bed.db, bed.database, V1, V2);
-      Releases.awaitPhase(bed.client, bed.namespace, "chat", "Ready");
-      await().atMost(ReleaseTestBed.TIMEOUT).until(() -> bed.appPods().size() == 1);
-      String pod = bed.appPods().get(0).getMetadata().getName();
+      String pod = readyWithOnePod(bed, release);
 
       bed.db.execute(bed.database, "DELETE FROM schema_migrations WHERE version = " + V2);
 
@@ -79,5 +70,15 @@ class SchemaDriftIT {
       assertThat(bed.appPods().get(0).getMetadata().getName()).isEqualTo(pod);
       assertThat(bed.jobs()).as("one repair").hasSize(2);
     }
+  }
+
+  /** Creates the release, plays its migration (V1, V2) and returns its one app pod's name. */
+  private static String readyWithOnePod(ReleaseTestBed bed, FleetlmRelease release) {
+    bed.client.resource(release).create();
+    bed.container.migrateAndSucceed(
+        bed.container.awaitRunningPod(IMAGE), bed.db, bed.database, V1, V2);
+    Releases.awaitPhase(bed.client, bed.namespace, "chat", "Ready");
+    await().atMost(ReleaseTestBed.TIMEOUT).until(() -> bed.appPods().size() == 1);
+    return bed.appPods().get(0).getMetadata().getName();
   }
 }

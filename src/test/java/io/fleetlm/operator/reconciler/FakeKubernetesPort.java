@@ -205,6 +205,28 @@ final class FakeKubernetesPort implements KubernetesPort {
     return Optional.ofNullable(own.get(name)).map(HasMetadata::getMetadata);
   }
 
+  /**
+   * Deletes a foreign object as the API server would: refused with 409 when it changed since it was
+   * read; one with finalizers stays, terminating.
+   */
+  @Override
+  public void deleteHandedOver(Class<? extends HasMetadata> kind, ObjectMeta read) {
+    String key = kind.getSimpleName() + "/" + read.getName();
+    calls.add("delete " + key);
+    ObjectMeta stored = foreignObjects.get(key);
+    if (stored == null) {
+      throw apiError(404, "NotFound", key + " not found");
+    }
+    if (!Objects.equals(stored.getResourceVersion(), read.getResourceVersion())) {
+      throw apiError(409, "Conflict", "the object has been modified");
+    }
+    if (stored.getFinalizers() == null || stored.getFinalizers().isEmpty()) {
+      foreignObjects.remove(key);
+    } else {
+      stored.setDeletionTimestamp(java.time.Instant.now().toString());
+    }
+  }
+
   @Override
   public List<Pod> podsOfJob(String namespace, String jobName) {
     forbidIn(namespace, "pods");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -1300,6 +1301,95 @@ class ReleaseReconciliationTest {
     reconcile();
     assertThat(kube.services).containsKey("chat");
     assertThat(kube.deployments).containsKey("chat");
+  }
+
+  @Test
+  void objectsHandedOverByAnnotationAreDeletedOnceTheReleaseIsVerifiedAndReplacedByItsOwn() {
+    kube.foreignObjects.put("Service/chat", handedOver("chat", "chat"));
+    kube.foreignObjects.put("Deployment/chat", handedOver("chat", "chat"));
+    reconcile();
+    assertThat(kube.calls)
+        .as("the install serves until the release is verified")
+        .noneMatch(c -> c.startsWith("delete "));
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+
+    reconcile();
+    reconcile();
+
+    assertThat(kube.calls).contains("delete Deployment/chat", "delete Service/chat");
+    assertThat(kube.foreignObjects).isEmpty();
+    assertThat(kube.services).containsKey("chat");
+    assertThat(kube.deployments).containsKey("chat");
+    assertThat(lastEvent("HandedOver").message())
+        .contains("was handed over to this release (fleetlm.io/hand-over-to)");
+    rollOutFully();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+  }
+
+  @Test
+  void anObjectHandedOverToAnotherReleaseOrOwnedByAControllerIsNotTaken() {
+    kube.foreignObjects.put("Service/chat", handedOver("chat", "other"));
+    ObjectMeta controlled = handedOver("chat-headless", "chat");
+    controlled.setOwnerReferences(
+        List.of(
+            new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                .withKind("ReplicaSet")
+                .withName("someone")
+                .withUid("u-1")
+                .withController(true)
+                .build()));
+    kube.foreignObjects.put("Service/chat-headless", controlled);
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+
+    reconcileExpectingFailure();
+
+    assertThat(kube.calls).noneMatch(c -> c.startsWith("delete ") || c.startsWith("apply"));
+    assertThat(condition("Ready").getReason()).isEqualTo("ResourceConflict");
+    assertThat(condition("Ready").getMessage())
+        .contains("Service chat already exists and is not this release's")
+        .contains("kubectl annotate service chat fleetlm.io/hand-over-to=chat")
+        .contains(
+            "Service chat-headless is annotated fleetlm.io/hand-over-to but is controlled by"
+                + " ReplicaSet someone");
+  }
+
+  @Test
+  void aHandedOverObjectWithFinalizersIsWaitedForBeforeTheReleaseWritesItsName() {
+    ObjectMeta withFinalizer = handedOver("chat", "chat");
+    withFinalizer.setFinalizers(List.of("service.kubernetes.io/load-balancer-cleanup"));
+    kube.foreignObjects.put("Service/chat", withFinalizer);
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+
+    reconcileExpectingFailure();
+
+    assertThat(kube.calls).contains("delete Service/chat").noneMatch(c -> c.startsWith("apply"));
+    assertThat(condition("Ready").getMessage())
+        .contains(
+            "is being deleted (it has finalizers: service.kubernetes.io/load-balancer-cleanup)");
+    int deletes = (int) kube.calls.stream().filter(c -> c.startsWith("delete ")).count();
+
+    reconcileExpectingFailure();
+    assertThat(kube.calls.stream().filter(c -> c.startsWith("delete ")).count())
+        .as("deleted once; then waited for")
+        .isEqualTo(deletes);
+
+    kube.foreignObjects.remove("Service/chat"); // the load balancer's controller finished
+    reconcile();
+    assertThat(kube.services).containsKey("chat");
+  }
+
+  private static ObjectMeta handedOver(String name, String toRelease) {
+    return new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+        .withName(name)
+        .withNamespace("apps")
+        .withResourceVersion("41")
+        .addToAnnotations(ResourceNames.ANNOTATION_HAND_OVER_TO, toRelease)
+        .build();
   }
 
   /** Passes until one throws, as JOSDK runs them, then the operator's answer to the error. */
