@@ -124,11 +124,11 @@ public class MigrationSpec {
           + " written expand/contract that tolerate it.")
   private SchemaAheadPolicy schemaAhead;
 
-  @Default("Report")
+  // No schema default: releases stored before the field existed read back unchanged.
   @JsonPropertyDescription(
       "When a verified release's database no longer holds migrations it was verified with"
           + " (restored from an older backup, rolled back by hand), found at the next resync:"
-          + " Report (default) turns Ready False with reason SchemaBehind and migrates nothing;"
+          + " Report (the default, also when unset) turns Ready False with reason SchemaBehind and migrates nothing;"
           + " Migrate also runs the migration Job once more and verifies again, without replacing"
           + " the running pods. Releases with rollbackTo only report.")
   private SchemaDriftPolicy onSchemaDrift;
