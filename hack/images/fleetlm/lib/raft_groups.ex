@@ -7,6 +7,14 @@ defmodule FleetlmDouble.Raft do
   """
 
   def groups, do: setting("FLEETLM_STANDIN_GROUPS", 16)
+
+  @doc """
+  Whether the double behaves as FleetLM's coordinator does (the default): it changes only the
+  groups it hosts, removes after an add that did not commit, and a restarted node does not reuse
+  its kept directory. FLEETLM_STANDIN_COORDINATOR=every-group restores the double's earlier, kinder
+  behaviour, for comparison only.
+  """
+  def fleetlm_coordinator?, do: System.get_env("FLEETLM_STANDIN_COORDINATOR", "fleetlm") != "every-group"
   def replication_factor, do: 3
   def rebalance_ms, do: setting("FLEETLM_STANDIN_REBALANCE_MS", 200)
   def debounce_ms, do: setting("FLEETLM_STANDIN_DEBOUNCE_MS", 5_000)
@@ -21,7 +29,29 @@ defmodule FleetlmDouble.Raft do
 
   def live(members, connected), do: Enum.filter(members, &(&1 in connected))
 
-  def quorum?(members, connected), do: length(live(members, connected)) > div(length(members), 2)
+  @doc "Whether the members in `live` (those that vote) are a majority of `members`."
+  def quorum?(members, live), do: length(live(members, live)) > div(length(members), 2)
+
+  @doc """
+  The members of a group that can vote: connected and running a server of that group (holding it,
+  of the same cluster). A member listed without a server (its `start_cluster` failed) is connected
+  but does not vote, as in ra.
+  """
+  def holders(record, connected \\ connected()) do
+    cluster = record.cluster
+
+    Enum.filter(record.members, fn n ->
+      n in connected and match?(%{cluster: ^cluster}, held_by(n, record.group))
+    end)
+  end
+
+  def held_by(n, group) when n == node(), do: FleetlmDouble.Raft.Groups.get(group)
+
+  def held_by(n, group) do
+    :erpc.call(n, FleetlmDouble.Raft.Groups, :get, [group], 2_000)
+  catch
+    _, _ -> nil
+  end
 
   def connected, do: Enum.sort([node() | Node.list()])
 
@@ -74,22 +104,26 @@ defmodule FleetlmDouble.Raft.Groups do
     File.mkdir_p!(dir)
     file = Path.join(dir, "groups")
 
-    recovered =
+    kept =
       case File.read(file) do
         {:ok, bytes} -> :erlang.binary_to_term(bytes)
         {:error, :enoent} -> []
       end
 
-    persist!(file, recovered)
+    # FleetLM never calls ra:restart_server: start_cluster and start_server mint fresh uids, so a
+    # kept directory is found but not reused (Q6b, inferred).
+    reused = if FleetlmDouble.Raft.fleetlm_coordinator?(), do: [], else: kept
+    persist!(file, reused)
     :ets.new(@table, [:named_table, :protected, read_concurrency: true])
-    Enum.each(recovered, &:ets.insert(@table, {&1.group, &1}))
+    Enum.each(reused, &:ets.insert(@table, {&1.group, &1}))
 
     EventLog.record(
       "booted",
-      if(recovered == [],
-        do: "no Raft state in #{dir}",
-        else: "recovered #{length(recovered)} groups from #{dir}"
-      )
+      cond do
+        kept == [] -> "no Raft state in #{dir}"
+        reused == [] -> "found Raft state of #{length(kept)} groups in #{dir}, not reused: servers start with fresh uids"
+        true -> "recovered #{length(reused)} groups from #{dir}"
+      end
     )
 
     {:ok, %{file: file, conflicts: MapSet.new()}}

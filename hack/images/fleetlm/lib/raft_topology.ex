@@ -1,18 +1,27 @@
 defmodule Fleetlm.Runtime.RaftTopology do
   @moduledoc """
-  FleetLM's Raft membership (`lib/fleetlm/runtime/raft_topology.ex`), as the double models it:
+  FleetLM's Raft membership (`lib/fleetlm/runtime/raft_topology.ex@f402d43`), as the double models
+  it (with FLEETLM_STANDIN_COORDINATOR=every-group, the double's earlier, kinder coordinator):
 
   - every second until ready: once `[node() | Node.list()]` reaches the expected size (the number
     of CLUSTER_NODES entries, else 1), a node that sees no peer holding groups and is the lowest
     of the nodes it sees bootstraps every group over them. Nodes that see no one each bootstrap
-    alone: that is FleetLM's split brain;
-  - a node is ready once it is a member of every group rendezvous hashing gives it; ready stays;
+    alone: that is FleetLM's split brain. A node that comes to a formed cluster starts its groups
+    as FleetLM's `start_group` does: where it is the lowest of the group's replica set it calls
+    `:ra.start_cluster`, which cannot form a cluster that runs elsewhere (`cluster_not_formed`,
+    recorded as `found_attempt`); elsewhere it starts a server that is given the group once a
+    member lists it (a restart under the same name: `rejoined`), or waits to be added;
+  - a node is ready once it holds every group rendezvous hashing gives it; ready stays;
   - becoming ready, joins and leaves schedule a rebalance, debounced (FleetLM runs the first one at
     once when the node becomes ready; debouncing it too keeps two coordinators from overlapping);
-    the lowest ready node coordinates it: one
-    group after another, it adds the members the placement wants (then waits a per-group time for
-    the change to commit) before it removes the ones it no longer wants. A group without a
-    majority of its members connected cannot change: its quorum is lost, and it is recorded.
+    the lowest ready node coordinates it, one group after another, and only for the groups it
+    hosts: for the others FleetLM asks `:ra.members` of the bare cluster name, gets
+    `{:error, :noproc}` and skips them (Q6b). For a group it hosts it adds the members the
+    placement wants (an rpc to `start_group` on the new node, whose answer it ignores, then
+    `:ra.add_member`, which appends the change whether the new node runs a server or not), waits
+    a per-group time, then removes the members it no longer wants, whether the adds committed or
+    not. A change needs a majority of the new membership to vote (connected and running a server);
+    without it the group is stuck: its quorum is lost, and it is recorded.
   """
   use GenServer
   require Logger
@@ -26,6 +35,19 @@ defmodule Fleetlm.Runtime.RaftTopology do
 
   @doc "True once this node is a member of all its groups (FleetLM's ready?/0)."
   def ready?, do: :persistent_term.get({__MODULE__, :ready}, false)
+
+  @doc """
+  FleetLM's `RaftManager.start_group/1` on this node, as the coordinator's rpc runs it before an
+  add: the lowest node of the group's replica set calls `:ra.start_cluster`, which fails for a
+  group that runs elsewhere; any other node starts a server that waits to be added.
+  """
+  def start_group(group) do
+    cond do
+      Groups.get(group) != nil -> :ok
+      Raft.fleetlm_coordinator?() and lowest_of_replica_set?(group) -> found_attempt(group)
+      true -> :ok
+    end
+  end
 
   @impl true
   def init(_) do
@@ -57,6 +79,7 @@ defmodule Fleetlm.Runtime.RaftTopology do
         {:noreply, schedule_rebalance(%{state | status: :ready})}
 
       true ->
+        if Raft.fleetlm_coordinator?(), do: start_my_groups(nodes)
         again(state)
     end
   end
@@ -68,7 +91,12 @@ defmodule Fleetlm.Runtime.RaftTopology do
 
   def handle_info({:nodedown, peer, _}, state) do
     Logger.warning("RaftTopology: node down #{peer}")
-    lost = for g <- Groups.all(), peer in g.members, not Raft.quorum?(g.members, Raft.connected()), do: g
+    connected = Raft.connected()
+
+    lost =
+      for g <- Groups.all(), peer in g.members, not Raft.quorum?(g.members, Raft.holders(g, connected)),
+        do: g
+
     {:noreply, lost |> Enum.reduce(state, &quorum_lost(&2, &1)) |> schedule_rebalance()}
   end
 
@@ -78,7 +106,16 @@ defmodule Fleetlm.Runtime.RaftTopology do
     state =
       if ready != [] and hd(ready) == node() do
         Logger.info("RaftTopology: coordinating rebalance across #{length(ready)} ready nodes")
-        Enum.reduce(0..(Raft.groups() - 1), state, &rebalance_group/2)
+        pass = %{state: state, changed: [], skipped: []}
+        pass = Enum.reduce(0..(Raft.groups() - 1), pass, &rebalance_group/2)
+
+        EventLog.record(
+          "rebalanced",
+          "over #{length(ready)} ready nodes: groups changed #{inspect(Enum.reverse(pass.changed))}; " <>
+            "skipped, not hosted here (:ra.members answered {:error, :noproc}): #{inspect(Enum.reverse(pass.skipped))}"
+        )
+
+        pass.state
       else
         state
       end
@@ -119,15 +156,66 @@ defmodule Fleetlm.Runtime.RaftTopology do
     Enum.any?(Node.list(), &(call(&1, Groups, :any?, []) == true))
   end
 
+  defp lowest_of_replica_set?(group), do: Enum.min(Raft.replicas(Raft.connected(), group)) == node()
+
+  # Recorded once per group and boot: a node that stays lowest fails the same way at every try.
+  defp found_attempt(group) do
+    key = {__MODULE__, :found_attempt, group}
+
+    unless :persistent_term.get(key, false) do
+      :persistent_term.put(key, true)
+
+      EventLog.record(
+        "found_attempt",
+        "group #{group}: start_cluster as the lowest of its replica set " <>
+          "#{inspect(Enum.sort(Raft.replicas(Raft.connected(), group)))}: cluster_not_formed, " <>
+          "the group runs elsewhere; no server started"
+      )
+    end
+
+    {:error, :cluster_not_formed}
+  end
+
+  # A node that came to a formed cluster starts the groups placement gives it.
+  defp start_my_groups(nodes) do
+    for g <- my_groups(nodes), Groups.get(g) == nil, start_group(g) == :ok do
+      case Enum.find_value(Node.list(), &listing_me(&1, g)) do
+        nil ->
+          :waiting_to_be_added
+
+        record ->
+          # Its id is in the membership (a restart under the same name): the leader replicates
+          # the group to the fresh server.
+          if Groups.offer(record) == :ok do
+            EventLog.record("member_added", "group #{g}: #{node()} (rejoined with an empty log)")
+          end
+      end
+    end
+  end
+
+  defp listing_me(n, group) do
+    case Raft.held_by(n, group) do
+      %{members: members} = record -> if node() in members, do: record
+      _ -> nil
+    end
+  end
+
   defp bootstrap(nodes) do
     founder = "#{node()} at #{DateTime.utc_now() |> DateTime.truncate(:second) |> DateTime.to_iso8601()}"
 
-    EventLog.record("bootstrap", "founding members: #{Enum.join(nodes, ", ")}")
+    refused =
+      for g <- 0..(Raft.groups() - 1),
+          record <- [%{group: g, cluster: founder, members: Raft.replicas(nodes, g), epoch: 1}],
+          member <- record.members,
+          offer(member, record) != :ok,
+          uniq: true,
+          do: member
 
-    for g <- 0..(Raft.groups() - 1) do
-      record = %{group: g, cluster: founder, members: Raft.replicas(nodes, g), epoch: 1}
-      Enum.each(record.members, &offer(&1, record))
-    end
+    EventLog.record(
+      "bootstrap",
+      "founding members: #{Enum.join(nodes, ", ")}" <>
+        if(refused == [], do: "", else: "; refused by #{Enum.join(refused, ", ")}")
+    )
   end
 
   defp ready_nodes do
@@ -136,39 +224,51 @@ defmodule Fleetlm.Runtime.RaftTopology do
     end)
   end
 
-  # The coordinator's pass over one group: adds before removes, each needing a majority.
-  defp rebalance_group(group, state) do
+  # The coordinator's pass over one group: adds, then removes, each needing a majority of voters.
+  defp rebalance_group(group, pass) do
     connected = Raft.connected()
+    fleetlm = Raft.fleetlm_coordinator?()
+    record = if fleetlm, do: Groups.get(group), else: current(group, connected)
 
-    case current(group, connected) do
-      nil ->
-        state
+    cond do
+      record == nil and fleetlm ->
+        %{pass | skipped: [group | pass.skipped]}
 
-      record ->
-        if Raft.quorum?(record.members, connected) do
-          desired = Raft.replicas(connected, group)
-          wanted = desired -- record.members
-          added = Enum.reduce(wanted, record, &add(&2, &1, connected))
-          if added != record, do: Process.sleep(Raft.rebalance_ms())
-          # Members go only once every wanted one is in: an add that failed is tried again by the
-          # next pass, and the group keeps its replicas meanwhile.
-          done =
-            if Enum.all?(wanted, &(&1 in added.members)),
-              do: Enum.reduce(added.members -- desired, added, &remove(&2, &1, connected)),
-              else: added
+      record == nil ->
+        pass
 
-          restore_holders(done, connected)
-          state
-        else
-          quorum_lost(state, record)
-        end
+      not Raft.quorum?(record.members, Raft.holders(record, connected)) ->
+        %{pass | state: quorum_lost(pass.state, record)}
+
+      true ->
+        desired = Raft.replicas(connected, group)
+        wanted = desired -- record.members
+        added = Enum.reduce(wanted, record, &add(&2, &1, connected))
+        if added != record, do: Process.sleep(Raft.rebalance_ms())
+        # FleetLM removes whatever its adds did; the earlier double kept the replicas until every
+        # add had succeeded. ra takes no second change while one has not committed.
+        done =
+          cond do
+            not Raft.quorum?(added.members, Raft.holders(added, connected)) -> added
+            fleetlm or Enum.all?(wanted, &(&1 in added.members)) -> Enum.reduce(added.members -- desired, added, &remove(&2, &1, connected))
+            true -> added
+          end
+
+        unless fleetlm, do: restore_holders(done, connected)
+
+        state =
+          if Raft.quorum?(done.members, Raft.holders(done, connected)),
+            do: pass.state,
+            else: quorum_lost(pass.state, done)
+
+        %{pass | state: state, changed: if(done != record, do: [group | pass.changed], else: pass.changed)}
     end
   end
 
   # The group as its members hold it: the newest epoch of this node's cluster (or of the cluster
-  # most nodes hold, when this node holds none).
+  # most nodes hold, when this node holds none). Only the earlier double looks beyond its own.
   defp current(group, connected) do
-    held = connected |> Enum.map(&held_by(&1, group)) |> Enum.filter(&is_map/1)
+    held = connected |> Enum.map(&Raft.held_by(&1, group)) |> Enum.filter(&is_map/1)
 
     ours =
       case Groups.get(group) do
@@ -180,11 +280,41 @@ defmodule Fleetlm.Runtime.RaftTopology do
   end
 
   defp add(record, member, connected) do
+    if Raft.fleetlm_coordinator?(), do: add_as_fleetlm(record, member, connected), else: add_if_started(record, member, connected)
+  end
+
+  # FleetLM: rpc start_group (answer ignored), then :ra.add_member, which appends the new membership
+  # to the log and uses it at once; it commits only with a majority of the new membership voting.
+  defp add_as_fleetlm(record, member, connected) do
+    voters = Raft.holders(record, connected)
+
+    if Raft.quorum?(record.members, voters) do
+      started = call(member, __MODULE__, :start_group, [record.group])
+      changed = %{record | members: record.members ++ [member], epoch: record.epoch + 1}
+      new_voters = if started == :ok, do: voters ++ [member], else: voters
+      if started == :ok, do: offer(member, changed)
+      Enum.each(voters, &offer(&1, changed))
+
+      EventLog.record(
+        "member_added",
+        "group #{record.group}: #{member}" <>
+          if(started == :ok, do: "", else: " (its server did not start: #{inspect(started)}; a member with no server)") <>
+          if(Raft.quorum?(changed.members, new_voters), do: "", else: "; the change did not commit")
+      )
+
+      changed
+    else
+      record
+    end
+  end
+
+  # The earlier double: the member must take the group before it counts.
+  defp add_if_started(record, member, connected) do
     changed = %{record | members: record.members ++ [member], epoch: record.epoch + 1}
 
-    with true <- Raft.quorum?(changed.members, connected),
+    with true <- Raft.quorum?(changed.members, Raft.holders(record, connected) ++ [member]),
          :ok <- offer(member, changed) do
-      Enum.each(Raft.live(record.members, connected), &offer(&1, changed))
+      Enum.each(Raft.holders(record, connected), &offer(&1, changed))
       EventLog.record("member_added", "group #{record.group}: #{member}")
       changed
     else
@@ -196,9 +326,10 @@ defmodule Fleetlm.Runtime.RaftTopology do
 
   defp remove(record, member, connected) do
     changed = %{record | members: record.members -- [member], epoch: record.epoch + 1}
+    voters = Raft.holders(record, connected) -- [member]
 
-    if Raft.quorum?(changed.members, connected) do
-      Enum.each(Raft.live(changed.members, connected), &offer(&1, changed))
+    if Raft.quorum?(changed.members, voters) do
+      Enum.each(voters, &offer(&1, changed))
       if member in connected, do: call(member, Groups, :drop, [record.group])
       EventLog.record("member_removed", "group #{record.group}: #{member}")
       changed
@@ -207,27 +338,25 @@ defmodule Fleetlm.Runtime.RaftTopology do
     end
   end
 
-  # A member whose log was lost (it restarted under the same name without its directory) gets the
-  # group again from the others.
+  # The earlier double: a member whose log was lost (it restarted under the same name without its
+  # directory) gets the group again from the coordinator.
   defp restore_holders(record, connected) do
-    for n <- Raft.live(record.members, connected), held_by(n, record.group) == nil do
-      offer(n, record)
-      EventLog.record("member_added", "group #{record.group}: #{n} (its log was empty: re-replicated)")
+    for n <- Raft.live(record.members, connected), Raft.held_by(n, record.group) == nil do
+      if offer(n, record) == :ok do
+        EventLog.record("member_added", "group #{record.group}: #{n} (its log was empty: re-replicated)")
+      end
     end
   end
-
-  defp held_by(n, group) when n == node(), do: Groups.get(group)
-  defp held_by(n, group), do: call(n, Groups, :get, [group])
 
   defp quorum_lost(state, record) do
     if record.group in state.lost do
       state
     else
-      live = Raft.live(record.members, Raft.connected())
+      voters = Raft.holders(record, Raft.connected())
 
       EventLog.record(
         "quorum_lost",
-        "group #{record.group}: #{length(live)}/#{length(record.members)} members live (#{Enum.join(record.members, ", ")})"
+        "group #{record.group}: #{length(voters)}/#{length(record.members)} members live (#{Enum.join(record.members, ", ")})"
       )
 
       %{state | lost: MapSet.put(state.lost, record.group)}
@@ -238,7 +367,7 @@ defmodule Fleetlm.Runtime.RaftTopology do
     back =
       Enum.filter(state.lost, fn g ->
         record = Groups.get(g)
-        record != nil and Raft.quorum?(record.members, Raft.connected())
+        record != nil and Raft.quorum?(record.members, Raft.holders(record))
       end)
 
     %{state | lost: MapSet.difference(state.lost, MapSet.new(back))}
@@ -292,7 +421,7 @@ defmodule :ra do
         {:error, :noproc}
 
       record ->
-        if Raft.quorum?(record.members, Raft.connected()),
+        if Raft.quorum?(record.members, Raft.holders(record)),
           do: {:ok, ids(name, record.members), leader(name, record)},
           else: {:timeout, {name, host}}
     end
@@ -301,7 +430,7 @@ defmodule :ra do
   defp ids(name, members), do: Enum.map(members, &{name, &1})
 
   defp leader(name, record) do
-    case Raft.live(record.members, Raft.connected()) do
+    case Raft.holders(record) do
       [] -> :undefined
       live -> {name, Enum.min(live)}
     end

@@ -546,10 +546,12 @@ class RealNodeE2E {
    * OpenShift's restricted-v2 style: a uid the image does not know and a read-only root filesystem.
    * FleetLM's node needs a writable working directory for Raft (FleetlmDoubleE2E shows it failing
    * without one); the operator gives it a volume, which also outlives a restart of the container.
+   * FleetLM does not reuse the Raft state it finds there (its servers start with fresh uids), and
+   * neither does the double: a restarted single node founds its groups again.
    */
   @Test
   @Order(10)
-  void anArbitraryUidOnAReadOnlyRootFilesystemBootsAndARestartKeepsTheRaftState() {
+  void anArbitraryUidOnAReadOnlyRootFilesystemBootsAndARestartFindsItsDirectoryAgain() {
     OwnDatabase own = onItsOwnDatabase("anyuid", APP_1, 1);
     PodSecuritySpec arbitrary = new PodSecuritySpec();
     arbitrary.setRunAsUser(1000680000L);
@@ -585,8 +587,14 @@ class RealNodeE2E {
             restarts -> restarts == 1);
     assertThat(booted.get(1).pod()).isEqualTo(name);
     assertThat(booted.get(1).detail())
-        .as("the same node, with the groups it had")
-        .matches("recovered [1-9][0-9]* groups from /var/lib/fleetlm/fleetlm@.*");
+        .as("the same node finds the directory it wrote, and does not reuse it, as FleetLM")
+        .matches(
+            "found Raft state of [1-9][0-9]* groups in /var/lib/fleetlm/fleetlm@.*, not reused:"
+                + " servers start with fresh uids");
+    assertThat(events.await("bootstrap", 2))
+        .as("alone again, it founds its groups again")
+        .extracting(StandinEvents.Event::pod)
+        .containsOnly(name);
     Releases.awaitPhase(client, apps, "anyuid", "Ready", TIMEOUT);
   }
 
