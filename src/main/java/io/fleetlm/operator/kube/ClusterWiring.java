@@ -93,6 +93,9 @@ public final class ClusterWiring {
   }
 
   /** What in spec.env keeps the pods from forming one cluster, said in status.warnings. */
+  /** Every FleetLM Raft group has 3 members (@replication_factor in raft_manager.ex). */
+  static final int FLEETLM_REPLICATION_FACTOR = 3;
+
   public static List<String> warnings(FleetlmRelease release) {
     FleetlmReleaseSpec spec = release.getSpec();
     if (!enabled(spec)) {
@@ -103,6 +106,17 @@ public final class ClusterWiring {
             .filter(e -> e.getValue() != null)
             .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue, (a, b) -> b));
     List<String> warnings = new ArrayList<>();
+    int replicas = Objects.requireNonNullElse(spec.getReplicas(), 1);
+    if (replicas > FLEETLM_REPLICATION_FACTOR) {
+      warnings.add(
+          "spec.replicas is "
+              + replicas
+              + ": FleetLM-era images cannot rebalance groups their coordinator does not host; with"
+              + " more than 3 replicas a roll or scale-down can stall. Each Raft group lives on 3"
+              + " nodes, and FleetLM's coordinator (raft_topology.ex) skips every group it runs no"
+              + " server of, so those groups keep departed members until they lose their"
+              + " majority. Run 3 replicas");
+    }
     if (user.containsKey(DISTRIBUTION) && !"name".equals(user.get(DISTRIBUTION))) {
       warnings.add(
           "spec.env sets RELEASE_DISTRIBUTION="

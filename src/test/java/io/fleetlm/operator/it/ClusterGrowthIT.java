@@ -60,7 +60,13 @@ class ClusterGrowthIT {
     assertSteppedOneAtATime(seen(), 1, 3);
 
     assertSteppedOneAtATime(scaleTo(5), 3, 5);
+    assertThat(bed.release(NAME).getStatus().getWarnings())
+        .as("what FleetLM's coordinator cannot do above 3 replicas, said at 5")
+        .anySatisfy(w -> assertThat(w).contains("with more than 3 replicas a roll or scale-down"));
+    assertThat(bed.describe(NAME)).contains("SpecWarning");
     assertSteppedOneAtATime(scaleTo(3), 5, 3);
+    assertThat(bed.release(NAME).getStatus().getWarnings())
+        .noneSatisfy(w -> assertThat(w).contains("more than 3 replicas"));
   }
 
   private List<Seen> seen() {

@@ -52,6 +52,24 @@ class ClusterWiringTest {
   }
 
   @Test
+  void moreThanThreeReplicasAreWarnedOfWhatFleetLMsCoordinatorCannotDo() {
+    release.getSpec().setReplicas(3);
+    assertThat(ClusterWiring.warnings(release)).isEmpty();
+
+    release.getSpec().setReplicas(4);
+
+    assertThat(ClusterWiring.warnings(release))
+        .singleElement()
+        .satisfies(
+            w ->
+                assertThat(w)
+                    .startsWith(
+                        "spec.replicas is 4: FleetLM-era images cannot rebalance groups their"
+                            + " coordinator does not host; with more than 3 replicas a roll or"
+                            + " scale-down can stall."));
+  }
+
+  @Test
   void oneReplicaOrSwitchedOffMeansNoWiringAndExplicitlyOnWinsOverOneReplica() {
     release.getSpec().setReplicas(1);
     assertThat(ClusterWiring.environment(release)).isEmpty();
