@@ -536,10 +536,14 @@ class RealNodeE2E {
           .as("the cookie is set, never shown")
           .doesNotContain(cookie);
     }
-    System.out.printf(
-        "measured: two pods created at once founded %d Raft cluster(s): %s%n",
-        new StandinEvents(db, own.database()).of("bootstrap").size(),
-        new StandinEvents(db, own.database()).of("bootstrap"));
+    // FleetLM founds a cluster wherever a node starts beside no node holding groups; the first
+    // start growing one pod at a time is what leaves exactly one founder.
+    assertThat(new StandinEvents(db, own.database()).of("bootstrap"))
+        .as("Raft clusters founded by two pods created at once")
+        .singleElement()
+        .satisfies(
+            founded ->
+                assertThat(founded.detail()).isEqualTo("founding members: " + founded.node()));
   }
 
   /**
@@ -773,7 +777,8 @@ class RealNodeE2E {
         .isEqualTo(1);
     assertThat(db.column(database, "SELECT version FROM schema_migrations ORDER BY version"))
         .containsExactly(V1, V2, V3, V4, V_SLOW);
-    // Not asserted yet: nothing waits for FleetLM's Raft between the steps of a rolling update.
+    // Not asserted yet (issue 33, slice 3): the roll is the surge roll FleetlmDoubleE2E shows
+    // losing quorum under FleetLM's coordinator, and it does here too (16 of 16 groups measured).
     StandinEvents events = new StandinEvents(db, database);
     System.out.printf(
         "measured: release of 2 replicas, created at once, then rolled from app:1 to app:slow"
