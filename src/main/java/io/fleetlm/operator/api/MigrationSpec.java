@@ -128,8 +128,8 @@ public class MigrationSpec {
   @JsonPropertyDescription(
       "When a verified release's database no longer holds migrations it was verified with"
           + " (restored from an older backup, rolled back by hand), found at the next resync:"
-          + " Report (the default, also when unset) turns Ready False with reason SchemaBehind and migrates nothing;"
-          + " Migrate also runs the migration Job once more and verifies again, without replacing"
+          + " Report (the default, also when unset) turns Ready False with reason SchemaBehind"
+          + " and migrates nothing; Migrate also runs the migration Job once more and verifies again, without replacing"
           + " the running pods. Releases with rollbackTo only report.")
   private SchemaDriftPolicy onSchemaDrift;
 

@@ -92,10 +92,13 @@ public final class ClusterWiring {
     return env.stream().filter(e -> !userSet.contains(e.getName())).toList();
   }
 
-  /** What in spec.env keeps the pods from forming one cluster, said in status.warnings. */
   /** Every FleetLM Raft group has 3 members (@replication_factor in raft_manager.ex). */
   static final int FLEETLM_REPLICATION_FACTOR = 3;
 
+  /**
+   * What keeps the pods from forming one cluster (spec.env), or what FleetLM cannot do at the
+   * spec's size, said in status.warnings.
+   */
   public static List<String> warnings(FleetlmRelease release) {
     FleetlmReleaseSpec spec = release.getSpec();
     if (!enabled(spec)) {

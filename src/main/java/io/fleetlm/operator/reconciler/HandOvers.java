@@ -8,6 +8,7 @@ import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.reconciler.ForeignObjects.HandedOver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.jboss.logging.Logger;
 
 /**
@@ -49,17 +50,16 @@ final class HandOvers {
                     + ResourceNames.ANNOTATION_HAND_OVER_TO
                     + "): deleted, for the release to create its own"));
       }
-      boolean gone =
-          kube.stored(object.kind(), object.read().getNamespace(), object.read().getName())
-              .isEmpty();
-      if (!gone) {
-        remaining.add(
-            object.describe()
-                + " was handed over to this release and is being deleted (it has finalizers:"
-                + " "
-                + String.join(", ", object.read().getFinalizers())
-                + "); the release goes on once it is gone");
-      }
+      kube.stored(object.kind(), object.read().getNamespace(), object.read().getName())
+          .ifPresent(
+              still ->
+                  remaining.add(
+                      object.describe()
+                          + " was handed over to this release and is being deleted (it has"
+                          + " finalizers: "
+                          + String.join(
+                              ", ", Objects.requireNonNullElse(still.getFinalizers(), List.of()))
+                          + "); the release goes on once it is gone"));
     }
     if (!remaining.isEmpty()) {
       throw new ResourceConflictException(remaining);

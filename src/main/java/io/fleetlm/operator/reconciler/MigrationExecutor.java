@@ -11,7 +11,6 @@ import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.MigrationStep;
 import io.fleetlm.operator.rollout.ReleaseHistory;
 import io.fleetlm.operator.secrets.ReleaseSecrets;
-import io.fleetlm.operator.status.ConditionType;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -77,10 +76,7 @@ final class MigrationExecutor {
 
   private static StepResult alreadyVerified(MigrationTarget t) {
     Optional<ReleaseCondition> verified =
-        t.observation.previous().getConditions().stream()
-            .filter(c -> ConditionType.MIGRATIONS_VERIFIED.equals(c.getType()))
-            .filter(c -> "True".equals(c.getStatus()))
-            .findFirst();
+        t.observation.previousVerification().filter(c -> "True".equals(c.getStatus()));
     return t.result(
         new MigrationProgress(
             Stage.VERIFIED,

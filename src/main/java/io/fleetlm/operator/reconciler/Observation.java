@@ -117,7 +117,9 @@ public record Observation(
     List<ReleaseRecord> history = previous().getHistory();
     String scoped = DatabaseScope.of(MigrationIdentity.of(release.getSpec()), database, history);
     String current = SchemaRepair.current(scoped, history);
-    return current.equals(previous().getVerifiedMigrationId()) && repairsDrift() && foundBehind()
+    return current.equals(previous().getVerifiedMigrationId())
+            && repairsDrift()
+            && schemaBehind().isPresent()
         ? SchemaRepair.next(scoped, history)
         : current;
   }
@@ -130,13 +132,19 @@ public record Observation(
         && migration.getRollbackTo() == null;
   }
 
-  private boolean foundBehind() {
+  /** The MigrationsVerified condition of the status this reconcile started from. */
+  Optional<ReleaseCondition> previousVerification() {
     return Objects.requireNonNullElse(previous().getConditions(), List.<ReleaseCondition>of())
         .stream()
-        .anyMatch(
-            c ->
-                ConditionType.MIGRATIONS_VERIFIED.equals(c.getType())
-                    && Reason.SchemaBehind.name().equals(c.getReason()));
+        .filter(c -> ConditionType.MIGRATIONS_VERIFIED.equals(c.getType()))
+        .findFirst();
+  }
+
+  /** What the previous status said when it found the verified database behind (SchemaBehind). */
+  Optional<String> schemaBehind() {
+    return previousVerification()
+        .filter(c -> Reason.SchemaBehind.name().equals(c.getReason()))
+        .map(ReleaseCondition::getMessage);
   }
 
   boolean paused() {

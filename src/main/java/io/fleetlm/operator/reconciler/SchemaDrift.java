@@ -1,7 +1,6 @@
 package io.fleetlm.operator.reconciler;
 
 import io.fleetlm.operator.api.Reason;
-import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseRecord;
 import io.fleetlm.operator.database.DatabaseUnavailableException;
 import io.fleetlm.operator.database.DatabaseUrl;
@@ -11,7 +10,6 @@ import io.fleetlm.operator.database.SchemaHistoryReader;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.secrets.MissingSecretException;
-import io.fleetlm.operator.status.ConditionType;
 import io.fleetlm.operator.verification.ExpectedSchema;
 import io.fleetlm.operator.verification.ImageMigrationReport;
 import io.fleetlm.operator.verification.MigrationVerifier;
@@ -61,10 +59,7 @@ final class SchemaDrift {
    *     changed
    */
   StepResult check(MigrationTarget t, StepResult unchanged) {
-    Optional<String> behind =
-        verifiedCondition(t)
-            .filter(c -> Reason.SchemaBehind.name().equals(c.getReason()))
-            .map(ReleaseCondition::getMessage);
+    Optional<String> behind = t.observation.schemaBehind();
     // Until the database is read again, a release found behind stays behind.
     StepResult asBefore = behind.map(message -> behind(t, message, null)).orElse(unchanged);
     String key = t.observation.release().getMetadata().getUid() + "/" + t.id;
@@ -149,11 +144,5 @@ final class SchemaDrift {
     return t.result(
         new MigrationProgress(
             Stage.VERIFICATION_FAILED, Reason.SchemaBehind, message, latestVersion, message));
-  }
-
-  private static Optional<ReleaseCondition> verifiedCondition(MigrationTarget t) {
-    return t.observation.previous().getConditions().stream()
-        .filter(c -> ConditionType.MIGRATIONS_VERIFIED.equals(c.getType()))
-        .findFirst();
   }
 }

@@ -71,13 +71,21 @@ public record RolloutState(
   }
 
   /**
+   * Whether the Deployment's pods carry the identity the target gives them: a schema repair of it
+   * ({@link SchemaRepair}) is the same pods.
+   */
+  public boolean labelledFor(String targetMigrationId) {
+    return SchemaRepair.podIdentity(targetMigrationId).equals(migrationId);
+  }
+
+  /**
    * True only when what Ready claims can be seen on the Deployment: it runs the target release's
    * image at the replicas the spec asks for, every pod is on the current template and available, no
    * older pod is left, and no pod migrates on boot.
    */
   public boolean completeFor(String targetMigrationId, String targetImage) {
     return exists
-        && SchemaRepair.podIdentity(targetMigrationId).equals(migrationId)
+        && labelledFor(targetMigrationId)
         && targetImage.equals(image)
         && migrateOnBootOff
         && observed

@@ -11,7 +11,6 @@ import io.fleetlm.operator.api.Phase;
 import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.kube.ClusterWiring;
-import io.fleetlm.operator.kube.SchemaRepair;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.RolloutState;
@@ -200,8 +199,7 @@ public final class StatusCalculator {
       return "creating the Deployment for " + targetImage;
     }
     List<String> pending = new ArrayList<>();
-    if (!targetImage.equals(rollout.image())
-        || !SchemaRepair.podIdentity(targetMigrationId).equals(rollout.migrationId())) {
+    if (!targetImage.equals(rollout.image()) || !rollout.labelledFor(targetMigrationId)) {
       pending.add("the Deployment runs " + rollout.image() + ", not " + targetImage);
     }
     if (rollout.replicas() != rollout.wanted() && clustered) {
