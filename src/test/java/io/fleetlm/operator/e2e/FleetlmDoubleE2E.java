@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fleetlm.operator.e2e.StandinEvents.Event;
 import io.fleetlm.operator.it.TestCluster;
@@ -30,9 +31,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The FleetLM test double failing on its own, in plain pods on the real node with no operator: the
  * ways FleetLM itself breaks (split brain, lost quorum, a bad expression, a missing variable, a
- * working directory it cannot write). RealNodeE2E shows the operator keeping clear of the last
- * three (its expressions, its variables, a working-directory volume); first starts and rolling
- * updates that keep Raft's quorum are still to come.
+ * working directory it cannot write, rolls FleetLM's coordinator cannot follow), and the roll that
+ * keeps every group whole, which the operator is to do. RealNodeE2E shows the operator keeping
+ * clear of the bad expression, the missing variable and the working directory.
  */
 class FleetlmDoubleE2E {
 
@@ -176,9 +177,7 @@ class FleetlmDoubleE2E {
                 .endSpec()
                 .build())
         .create();
-    StandinEvents events = new StandinEvents(db, database);
-    events.await("ready", 3);
-    assertThat(events.of("bootstrap")).as("one cluster of three").hasSize(1);
+    StandinEvents events = oneClusterOfThree(database);
     List<String> before = nodeNames("surge");
 
     client
@@ -351,6 +350,209 @@ class FleetlmDoubleE2E {
         .filter(e -> e.getValue().equals("{:error, :noproc}"))
         .map(Map.Entry::getKey)
         .toList();
+  }
+
+  /**
+   * The roll the operator is to do at three replicas (issue 33), measured with plain pods: each
+   * Erlang node is named with a serial that sorts above every earlier node ({@code
+   * fleetlm-00004@<pod IP>}), finds its peers by CLUSTER_NODES (libcluster's Epmd strategy, as
+   * FleetLM configures it without DNS_CLUSTER_QUERY), and nodes are replaced in place, one at a
+   * time: the oldest leaves; a survivor's :ra.members must list it in no group; only then does its
+   * replacement start, and the next step waits for the replacement's ready?(). A newcomer never
+   * sorts lowest of a replica set, so it never calls start_cluster, and at three nodes the
+   * coordinator hosts every group.
+   */
+  @Test
+  void replacingOneNodeAtATimeUnderRisingNamesKeepsEveryGroupWhole() {
+    String database = db.createDatabase();
+    StandinEvents events = new StandinEvents(db, database);
+    Map<String, String> running = new java.util.LinkedHashMap<>();
+    for (int serial = 1; serial <= 3; serial++) {
+      startRising("rising", serial, database, running);
+    }
+    assertThat(events.of("bootstrap")).as("the first node founds, the others join").hasSize(1);
+
+    List<Long> stepMillis = new ArrayList<>();
+    for (int serial = 4; serial <= 6; serial++) {
+      Instant step = Instant.now();
+      String oldest = running.keySet().iterator().next();
+      String departed = running.remove(oldest);
+      client.pods().inNamespace(namespace).withName(oldest).delete();
+      await()
+          .atMost(RealNode.TIMEOUT)
+          .pollInterval(Duration.ofSeconds(1))
+          .until(
+              () -> groupsAsSeenBy(running.keySet().iterator().next()).values(),
+              answers ->
+                  answers.stream().allMatch(a -> a.startsWith("ok ") && !a.contains(departed)));
+      startRising("rising", serial, database, running);
+      stepMillis.add(Duration.between(step, Instant.now()).toMillis());
+    }
+
+    System.out.printf(
+        "measured: a replace-in-place roll of 3 under rising names, each step (leave, survivors"
+            + " drop the departed node, replacement ready) in ms: %s%n",
+        stepMillis);
+    assertThat(events.of("quorum_lost")).as("no group lost its majority").isEmpty();
+    assertThat(events.of("found_attempt")).as("no newcomer sorted lowest").isEmpty();
+    assertThat(events.of("bootstrap")).as("no second cluster").hasSize(1);
+    List<String> members = running.values().stream().sorted().toList();
+    for (String pod : running.keySet()) {
+      assertThat(groupsAsSeenBy(pod).values())
+          .as("every group, as %s answers, holds exactly the three running nodes", pod)
+          .allSatisfy(answer -> assertThat(membersOf(answer)).isEqualTo(members));
+    }
+  }
+
+  /**
+   * The StatefulSet way: stable names ({@code fleetlm@sts-0.sts.<namespace>...}), CLUSTER_NODES
+   * listing all three, pods created in order (each connects once, to those before it), and an
+   * OnDelete roll, one pod at a time from the highest. Pods 2 and 1 come back under their own names
+   * and rejoin. Pod 0 comes back as the lowest name of every replica set: FleetLM's start_group
+   * calls start_cluster for groups that run elsewhere, and the node never runs a server of any
+   * group, so it never becomes ready and every group is left one failure from losing its majority.
+   * Why the operator names nodes with rising serials instead.
+   */
+  @Test
+  void aStatefulSetRollWedgesWherePodZeroReturnsUnderTheLowestName() {
+    String database = db.createDatabase();
+    headlessService("sts");
+    String domain = "sts." + namespace + ".svc.cluster.local";
+    List<String> stable =
+        List.of("fleetlm@sts-0." + domain, "fleetlm@sts-1." + domain, "fleetlm@sts-2." + domain);
+    Pod template =
+        pod(
+            "sts",
+            database,
+            List.of("start"),
+            c ->
+                c.removeMatchingFromEnv(e -> e.getName().equals("RELEASE_NODE"))
+                    .addToEnv(
+                        new EnvVarBuilder()
+                            .withName("POD_NAME")
+                            .withNewValueFrom()
+                            .withNewFieldRef()
+                            .withFieldPath("metadata.name")
+                            .endFieldRef()
+                            .endValueFrom()
+                            .build(),
+                        new EnvVar("RELEASE_NODE", "fleetlm@$(POD_NAME)." + domain, null),
+                        new EnvVar("CLUSTER_NODES", String.join(",", stable), null))
+                    .addAllToEnv(quickRebalance()));
+    template.getSpec().setRestartPolicy("Always");
+    client
+        .resource(
+            new StatefulSetBuilder()
+                .withNewMetadata()
+                .withName("sts")
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewSpec()
+                .withServiceName("sts")
+                .withReplicas(3)
+                .withNewUpdateStrategy()
+                .withType("OnDelete")
+                .endUpdateStrategy()
+                .withNewSelector()
+                .addToMatchLabels("cluster", "sts")
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("cluster", "sts")
+                .endMetadata()
+                .withSpec(template.getSpec())
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    StandinEvents events = oneClusterOfThree(database);
+
+    for (String pod : List.of("sts-2", "sts-1")) {
+      replaceStatefulSetPod(pod);
+      await().atMost(RealNode.TIMEOUT).pollInterval(Duration.ofSeconds(1)).until(() -> ready(pod));
+    }
+    Instant zeroBack = replaceStatefulSetPod("sts-0");
+    // sts-1 now sorts lowest of the ready nodes: the coordinator. Its pass after sts-0's boot is
+    // all FleetLM will ever do for it.
+    await()
+        .atMost(RealNode.TIMEOUT)
+        .until(
+            () ->
+                events.of("rebalanced").stream()
+                    .anyMatch(e -> e.pod().equals("sts-1") && e.at().isAfter(zeroBack)));
+
+    List<Event> attempts =
+        events.of("found_attempt").stream().filter(e -> e.at().isAfter(zeroBack)).toList();
+    System.out.printf(
+        "measured: a StatefulSet roll of 3, pod 0 back under the lowest name: found_attempt %d of"
+            + " %d groups, quorum_lost %d%n",
+        attempts.size(), GROUPS, events.of("quorum_lost").size());
+    assertThat(attempts)
+        .as("sts-0 is the lowest of every replica set and calls start_cluster for each group")
+        .hasSize(GROUPS)
+        .allSatisfy(e -> assertThat(e.pod()).isEqualTo("sts-0"));
+    assertThat(ready("sts-0")).as("it runs no server of any group, so it is never ready").isFalse();
+    assertThat(groupsAsSeenBy("sts-0").values())
+        .as("no server of any group runs there")
+        .allMatch("{:error, :noproc}"::equals);
+  }
+
+  /**
+   * Deletes a StatefulSet's pod and waits for the one the controller makes under the same name;
+   * returns when that one's node booted.
+   */
+  private Instant replaceStatefulSetPod(String pod) {
+    String uid = client.pods().inNamespace(namespace).withName(pod).get().getMetadata().getUid();
+    client.pods().inNamespace(namespace).withName(pod).delete();
+    await()
+        .atMost(RealNode.TIMEOUT)
+        .until(
+            () -> client.pods().inNamespace(namespace).withName(pod).get(),
+            p -> p != null && !p.getMetadata().getUid().equals(uid) && RealNode.ready(p));
+    return Instant.now();
+  }
+
+  /**
+   * Starts the node of that serial with CLUSTER_NODES naming the running ones and itself, waits for
+   * its ready?(), and adds it to {@code running} (pod to node name, oldest first).
+   */
+  private void startRising(
+      String cluster, int serial, String database, Map<String, String> running) {
+    String name = String.format("fleetlm-%05d", serial);
+    String pod = cluster + "-" + String.format("%05d", serial);
+    List<String> peers = new ArrayList<>(running.values());
+    peers.add(name + "@$(POD_IP)");
+    create(
+        pod(
+            pod,
+            database,
+            List.of("start"),
+            c ->
+                c.removeMatchingFromEnv(e -> e.getName().equals("RELEASE_NODE"))
+                    .addToEnv(
+                        new EnvVar("RELEASE_NODE", name + "@$(POD_IP)", null),
+                        new EnvVar("CLUSTER_NODES", String.join(",", peers), null))
+                    .addAllToEnv(quickRebalance())));
+    await().atMost(RealNode.TIMEOUT).pollInterval(Duration.ofSeconds(1)).until(() -> ready(pod));
+    running.put(
+        pod,
+        name
+            + "@"
+            + client.pods().inNamespace(namespace).withName(pod).get().getStatus().getPodIP());
+  }
+
+  /** Waits until three nodes are ready, and asserts they founded one cluster. */
+  private StandinEvents oneClusterOfThree(String database) {
+    StandinEvents events = new StandinEvents(db, database);
+    events.await("ready", 3);
+    assertThat(events.of("bootstrap")).as("one cluster of three").hasSize(1);
+    return events;
+  }
+
+  /** The members in an :ra.members answer as groupsAsSeenBy gives it ("ok n1,n2,n3"), sorted. */
+  private static List<String> membersOf(String answer) {
+    assertThat(answer).startsWith("ok ");
+    return java.util.Arrays.stream(answer.substring(3).split(",")).sorted().toList();
   }
 
   @Test
