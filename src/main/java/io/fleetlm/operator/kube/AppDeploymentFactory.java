@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -44,31 +46,7 @@ public final class AppDeploymentFactory {
    */
   public static Deployment build(
       FleetlmRelease release, String verifiedImage, String verifiedMigrationId, int replicas) {
-    FleetlmReleaseSpec spec = release.getSpec();
     Map<String, String> labels = ResourceNames.commonLabels(release, ResourceNames.COMPONENT_APP);
-    Map<String, String> podLabels = PodSpecParts.podLabels(spec, labels);
-    podLabels.put(ResourceNames.LABEL_MIGRATION_ID, SchemaRepair.podIdentity(verifiedMigrationId));
-    int port = PodSpecParts.port(spec);
-
-    Container container =
-        new ContainerBuilder()
-            .withName(ResourceNames.APP_CONTAINER)
-            .withImage(verifiedImage)
-            .withImagePullPolicy(spec.getImagePullPolicy())
-            .addNewPort()
-            .withName("http")
-            .withContainerPort(port)
-            .withProtocol("TCP")
-            .endPort()
-            .withEnv(appEnvironment(release))
-            .withEnvFrom(spec.getEnvFrom())
-            .withResources(spec.getResources())
-            .withReadinessProbe(probe(spec.getProbes(), port))
-            .withLivenessProbe(probe(spec.getProbes(), port))
-            .withSecurityContext(PodSpecParts.containerSecurityContext(spec))
-            .withWorkingDir(AppWorkingDirectory.path(spec))
-            .withVolumeMounts(AppWorkingDirectory.mount(spec))
-            .build();
     Deployment deployment =
         new DeploymentBuilder()
             .withNewMetadata()
@@ -90,16 +68,12 @@ public final class AppDeploymentFactory {
             .withNewSelector()
             .withMatchLabels(ResourceNames.selectorLabels(release, ResourceNames.COMPONENT_APP))
             .endSelector()
-            .withNewTemplate()
-            .withNewMetadata()
-            .withLabels(podLabels)
-            .withAnnotations(PodSpecParts.podAnnotations(spec))
-            .endMetadata()
-            .withSpec(
-                PodSpecParts.podSpec(spec, container)
-                    .withVolumes(AppWorkingDirectory.volume(spec))
-                    .build())
-            .endTemplate()
+            .withTemplate(
+                podTemplate(
+                    release,
+                    verifiedImage,
+                    verifiedMigrationId,
+                    ClusterWiring.environment(release)))
             .endSpec()
             .build();
     // Lets the reconciler skip identical writes without diffing server-side defaults.
@@ -113,16 +87,64 @@ public final class AppDeploymentFactory {
   }
 
   /**
+   * The app pod as the Deployment's template and the operator's own cluster nodes ({@link
+   * ClusterMemberFactory}) have it.
+   *
+   * @param clusterEnvironment how the pod finds its FleetLM peers ({@link ClusterWiring})
+   */
+  static PodTemplateSpec podTemplate(
+      FleetlmRelease release,
+      String verifiedImage,
+      String verifiedMigrationId,
+      List<EnvVar> clusterEnvironment) {
+    FleetlmReleaseSpec spec = release.getSpec();
+    Map<String, String> labels = ResourceNames.commonLabels(release, ResourceNames.COMPONENT_APP);
+    Map<String, String> podLabels = PodSpecParts.podLabels(spec, labels);
+    podLabels.put(ResourceNames.LABEL_MIGRATION_ID, SchemaRepair.podIdentity(verifiedMigrationId));
+    int port = PodSpecParts.port(spec);
+    Container container =
+        new ContainerBuilder()
+            .withName(ResourceNames.APP_CONTAINER)
+            .withImage(verifiedImage)
+            .withImagePullPolicy(spec.getImagePullPolicy())
+            .addNewPort()
+            .withName("http")
+            .withContainerPort(port)
+            .withProtocol("TCP")
+            .endPort()
+            .withEnv(appEnvironment(release, clusterEnvironment))
+            .withEnvFrom(spec.getEnvFrom())
+            .withResources(spec.getResources())
+            .withReadinessProbe(probe(spec.getProbes(), port))
+            .withLivenessProbe(probe(spec.getProbes(), port))
+            .withSecurityContext(PodSpecParts.containerSecurityContext(spec))
+            .withWorkingDir(AppWorkingDirectory.path(spec))
+            .withVolumeMounts(AppWorkingDirectory.mount(spec))
+            .build();
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata()
+        .withLabels(podLabels)
+        .withAnnotations(PodSpecParts.podAnnotations(spec))
+        .endMetadata()
+        .withSpec(
+            PodSpecParts.podSpec(spec, container)
+                .withVolumes(AppWorkingDirectory.volume(spec))
+                .build())
+        .build();
+  }
+
+  /**
    * The shared variables, the public host, then the cluster's: MIGRATE_ON_BOOT stays the
    * operator's.
    */
-  private static List<EnvVar> appEnvironment(FleetlmRelease release) {
+  private static List<EnvVar> appEnvironment(
+      FleetlmRelease release, List<EnvVar> clusterEnvironment) {
     List<EnvVar> env = new ArrayList<>(PodSpecParts.environment(release.getSpec()));
     String publicHost = release.getSpec().getPublicHost();
     if (publicHost != null) {
       env.add(new EnvVarBuilder().withName(PUBLIC_HOST).withValue(publicHost).build());
     }
-    env.addAll(ClusterWiring.environment(release));
+    env.addAll(clusterEnvironment);
     return env;
   }
 

@@ -26,6 +26,7 @@ public final class ClusterWiring {
   static final String NODE_BASENAME = "DNS_CLUSTER_NODE_BASENAME";
   static final String DISTRIBUTION = "RELEASE_DISTRIBUTION";
   static final String NODE = "RELEASE_NODE";
+  static final String CLUSTER_NODES = "CLUSTER_NODES";
 
   private ClusterWiring() {}
 
@@ -63,7 +64,39 @@ public final class ClusterWiring {
     if (!enabled(spec)) {
       return List.of();
     }
-    Set<String> userSet = userSet(spec);
+    return wired(
+        release,
+        basename(spec),
+        List.of(plain(DNS_CLUSTER_QUERY, dnsQuery(release)), plain(NODE_BASENAME, basename(spec))));
+  }
+
+  /**
+   * A node's name for the operator's own pods ({@link ClusterMemberFactory}): the basename and the
+   * serial, zero-padded so that names sort as serials do. FleetLM's lowest-named node of a group's
+   * replica set founds the group, so a node started later must sort higher.
+   */
+  public static String memberNodeName(FleetlmReleaseSpec spec, int serial) {
+    return String.format("%s-%05d", basename(spec), serial);
+  }
+
+  /**
+   * The variables of the node of that serial: libcluster's Epmd strategy on CLUSTER_NODES (the
+   * running nodes, then itself), whose entry count is also the cluster size FleetLM waits for
+   * before it places groups. No DNS_CLUSTER_QUERY: DNSPoll would look for {@code <basename>@<ip>},
+   * and with it set FleetLM does not read CLUSTER_NODES for peers.
+   */
+  static List<EnvVar> memberEnvironment(FleetlmRelease release, int serial, List<String> peers) {
+    String self = memberNodeName(release.getSpec(), serial) + "@$(" + POD_IP + ")";
+    List<String> nodes = new ArrayList<>(peers);
+    nodes.add(self);
+    return wired(
+        release,
+        memberNodeName(release.getSpec(), serial),
+        List.of(plain(CLUSTER_NODES, String.join(",", nodes))));
+  }
+
+  private static List<EnvVar> wired(FleetlmRelease release, String nodeName, List<EnvVar> peers) {
+    Set<String> userSet = userSet(release.getSpec());
     List<EnvVar> env = new ArrayList<>();
     env.add(
         new EnvVarBuilder()
@@ -74,10 +107,9 @@ public final class ClusterWiring {
             .endFieldRef()
             .endValueFrom()
             .build());
-    env.add(plain(DNS_CLUSTER_QUERY, dnsQuery(release)));
-    env.add(plain(NODE_BASENAME, basename(spec)));
+    env.addAll(peers);
     env.add(plain(DISTRIBUTION, "name"));
-    env.add(plain(NODE, basename(spec) + "@$(" + POD_IP + ")"));
+    env.add(plain(NODE, nodeName + "@$(" + POD_IP + ")"));
     env.add(
         new EnvVarBuilder()
             .withName(COOKIE_KEY)
@@ -93,7 +125,7 @@ public final class ClusterWiring {
   }
 
   /** Every FleetLM Raft group has 3 members (@replication_factor in raft_manager.ex). */
-  static final int FLEETLM_REPLICATION_FACTOR = 3;
+  public static final int FLEETLM_REPLICATION_FACTOR = 3;
 
   /**
    * What keeps the pods from forming one cluster (spec.env), or what FleetLM cannot do at the

@@ -1,0 +1,101 @@
+package io.fleetlm.operator.rollout;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The next step for a clustered release whose FleetLM nodes the operator starts one pod at a time,
+ * each node named with a serial above every earlier node's (issue 33). FleetLM's coordinator
+ * changes only the Raft groups it hosts, and a node whose name sorts lowest of a group's replica
+ * set calls {@code :ra.start_cluster} for a group that already runs elsewhere and never serves it
+ * ({@code raft_topology.ex@f402d43}). So a newcomer must sort above every survivor, and the cluster
+ * changes by one node at a time, each change only once FleetLM itself says the last one is done:
+ * every node has joined its groups ({@code ready?()}) and no group lists a node that is gone.
+ *
+ * <p>A pure function of what is observed, so an operator restarted mid-step takes the same step
+ * again: it never starts a second node before the first one has joined, nor stops a second one
+ * before the groups dropped the first.
+ */
+public final class MemberRoll {
+
+  private MemberRoll() {}
+
+  /**
+   * One node's pod, as observed.
+   *
+   * @param serial the number in its name: higher is started later, and sorts higher
+   * @param node its Erlang node name, or null while the pod has no IP
+   * @param current whether it runs the release the spec wants now (image, settings)
+   * @param terminating the pod is being deleted
+   * @param joined FleetLM says the node holds all its groups ({@code ready?()})
+   */
+  public record Member(
+      String pod, int serial, String node, boolean current, boolean terminating, boolean joined) {}
+
+  /** What to do now; at most one change to the cluster per step. */
+  public sealed interface Step permits Start, Stop, Await, Settled {}
+
+  /** Start the node of this serial, its peers the running nodes (CLUSTER_NODES). */
+  public record Start(int serial, List<String> peers) implements Step {}
+
+  /** Stop this node. */
+  public record Stop(Member member, String why) implements Step {}
+
+  /** Change nothing until this holds. */
+  public record Await(String what) implements Step {}
+
+  /** Every node runs the current release, at the wanted count, and the groups agree. */
+  public record Settled() implements Step {}
+
+  /**
+   * @param members every pod of the release's nodes, stopping ones included
+   * @param wanted the nodes the spec asks for
+   * @param unconverged what FleetLM's groups still disagree on with the running nodes (a group
+   *     listing a node that is gone, or without a leader), asked only once every running node has
+   *     joined; empty when they agree
+   */
+  public static Step next(
+      List<Member> members, int wanted, Supplier<Optional<String>> unconverged) {
+    Optional<Member> stopping = members.stream().filter(Member::terminating).findFirst();
+    if (stopping.isPresent()) {
+      return new Await("pod " + stopping.get().pod() + " to stop");
+    }
+    List<Member> running =
+        members.stream().sorted(Comparator.comparingInt(Member::serial)).toList();
+    for (Member member : running) {
+      if (member.node() == null) {
+        return new Await("pod " + member.pod() + " to get an IP and start its node");
+      }
+      if (!member.joined()) {
+        return new Await(
+            "node " + member.node() + " (pod " + member.pod() + ") to join its Raft groups");
+      }
+    }
+    if (!running.isEmpty()) {
+      Optional<String> disagreement = unconverged.get();
+      if (disagreement.isPresent()) {
+        return new Await(disagreement.get());
+      }
+    }
+    Optional<Member> oldest = running.stream().filter(m -> !m.current()).findFirst();
+    if (running.size() > wanted) {
+      Member leaving = oldest.orElse(running.get(running.size() - 1));
+      return new Stop(
+          leaving, "the spec asks for " + wanted + " nodes, " + running.size() + " run");
+    }
+    if (running.size() < wanted) {
+      return new Start(nextSerial(members), running.stream().map(Member::node).toList());
+    }
+    if (oldest.isPresent()) {
+      return new Stop(oldest.get(), "replaced by a node of the current release");
+    }
+    return new Settled();
+  }
+
+  /** Above every serial in use, so the new node's name sorts above every running node's. */
+  static int nextSerial(List<Member> members) {
+    return members.stream().mapToInt(Member::serial).max().orElse(0) + 1;
+  }
+}

@@ -1,0 +1,145 @@
+package io.fleetlm.operator.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.fleetlm.operator.rollout.MemberRoll.Await;
+import io.fleetlm.operator.rollout.MemberRoll.Member;
+import io.fleetlm.operator.rollout.MemberRoll.Settled;
+import io.fleetlm.operator.rollout.MemberRoll.Start;
+import io.fleetlm.operator.rollout.MemberRoll.Step;
+import io.fleetlm.operator.rollout.MemberRoll.Stop;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+class MemberRollTest {
+
+  private static final Supplier<Optional<String>> AGREED = Optional::empty;
+
+  @Test
+  void aFirstStartAddsOneNodeAtATimeEachFindingTheOnesBefore() {
+    List<Member> members = new ArrayList<>();
+
+    assertThat(MemberRoll.next(members, 3, AGREED)).isEqualTo(new Start(1, List.of()));
+    members.add(joined(1, true));
+    assertThat(MemberRoll.next(members, 3, AGREED)).isEqualTo(new Start(2, List.of(node(1))));
+    members.add(joined(2, true));
+    assertThat(MemberRoll.next(members, 3, AGREED))
+        .isEqualTo(new Start(3, List.of(node(1), node(2))));
+    members.add(joined(3, true));
+    assertThat(MemberRoll.next(members, 3, AGREED)).isInstanceOf(Settled.class);
+  }
+
+  @Test
+  void nothingChangesWhileANodeHasNotJoinedItsGroups() {
+    List<Member> members =
+        List.of(joined(1, true), new Member(pod(2), 2, node(2), true, false, false));
+
+    Step step =
+        MemberRoll.next(members, 3, () -> fail("asked the groups before every node joined"));
+
+    assertThat(step)
+        .isEqualTo(new Await("node " + node(2) + " (pod " + pod(2) + ") to join its Raft groups"));
+  }
+
+  @Test
+  void nothingChangesWhileAPodHasNoIpOrIsStopping() {
+    assertThat(
+            MemberRoll.next(
+                List.of(joined(1, true), new Member(pod(2), 2, null, true, false, false)),
+                3,
+                AGREED))
+        .isEqualTo(new Await("pod " + pod(2) + " to get an IP and start its node"));
+    assertThat(
+            MemberRoll.next(
+                List.of(
+                    joined(2, true),
+                    joined(3, true),
+                    new Member(pod(1), 1, node(1), false, true, true)),
+                3,
+                AGREED))
+        .isEqualTo(new Await("pod " + pod(1) + " to stop"));
+  }
+
+  @Test
+  void nothingChangesWhileAGroupStillListsANodeThatLeft() {
+    String disagreement = "Raft group 7 (as n2 answers) still lists " + node(1);
+
+    Step step =
+        MemberRoll.next(
+            List.of(joined(2, false), joined(3, false)), 3, () -> Optional.of(disagreement));
+
+    assertThat(step).isEqualTo(new Await(disagreement));
+  }
+
+  /**
+   * The whole roll of three, each step taken on what it leaves behind: one node out, then its
+   * replacement in, oldest first, every newcomer above every survivor.
+   */
+  @Test
+  void aRollOfThreeReplacesTheOldestNodeOneAtATimeUnderRisingSerials() {
+    List<Member> members =
+        new ArrayList<>(List.of(joined(1, false), joined(2, false), joined(3, false)));
+    List<Step> steps = new ArrayList<>();
+
+    for (Step step = MemberRoll.next(members, 3, AGREED);
+        !(step instanceof Settled);
+        step = MemberRoll.next(members, 3, AGREED)) {
+      steps.add(step);
+      if (step instanceof Stop stop) {
+        assertThat(members).as("never two nodes out").hasSize(3);
+        members.remove(stop.member());
+      } else if (step instanceof Start start) {
+        assertThat(members).hasSize(2);
+        int highest = members.stream().mapToInt(Member::serial).max().orElseThrow();
+        assertThat(start.serial()).as("sorts above every survivor").isGreaterThan(highest);
+        members.add(joined(start.serial(), true));
+      } else {
+        fail("unexpected step " + step);
+      }
+    }
+
+    assertThat(steps)
+        .extracting(
+            s ->
+                s instanceof Stop stop
+                    ? "stop " + stop.member().serial()
+                    : "start " + ((Start) s).serial())
+        .containsExactly("stop 1", "start 4", "stop 2", "start 5", "stop 3", "start 6");
+    assertThat(steps.get(3)).isEqualTo(new Start(5, List.of(node(3), node(4))));
+  }
+
+  @Test
+  void aScaleDownStopsAnOldNodeFirstOtherwiseTheNewest() {
+    assertThat(
+            MemberRoll.next(List.of(joined(1, true), joined(2, false), joined(3, true)), 2, AGREED))
+        .isEqualTo(new Stop(joined(2, false), "the spec asks for 2 nodes, 3 run"));
+    assertThat(
+            MemberRoll.next(List.of(joined(1, true), joined(2, true), joined(3, true)), 2, AGREED))
+        .isEqualTo(new Stop(joined(3, true), "the spec asks for 2 nodes, 3 run"));
+  }
+
+  @Test
+  void theNextSerialIsAboveEveryPodStillThereStoppingOnesIncluded() {
+    assertThat(
+            MemberRoll.nextSerial(
+                List.of(joined(4, true), new Member(pod(9), 9, node(9), false, true, true))))
+        .isEqualTo(10);
+    assertThat(MemberRoll.nextSerial(List.of())).isEqualTo(1);
+  }
+
+  private static Member joined(int serial, boolean current) {
+    return new Member(pod(serial), serial, node(serial), current, false, true);
+  }
+
+  private static String pod(int serial) {
+    return "chat-" + serial;
+  }
+
+  private static String node(int serial) {
+    return String.format("fleetlm-%05d@10.0.0.%d", serial, serial);
+  }
+}
