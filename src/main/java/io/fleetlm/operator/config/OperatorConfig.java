@@ -37,6 +37,26 @@ public interface OperatorConfig {
   @WithDefault("3")
   int errorsBeforeStalled();
 
+  /**
+   * How a clustered release's FleetLM nodes are started and rolled. {@code deployment} (the
+   * default): one Deployment, one pod more or fewer at a time, rolled by the Deployment controller.
+   * {@code nodes}: one pod per node, started and stopped by the operator, each node named above
+   * every earlier one, each step taken only once FleetLM says the last is done (issue 33; not yet
+   * the default: a release that has a Deployment keeps it).
+   */
+  @WithDefault("deployment")
+  ClusterRoll clusterRoll();
+
+  /** How long one question to a FleetLM node (its release's rpc, in its pod) may take. */
+  @WithDefault("30s")
+  Duration nodeRpcTimeout();
+
+  /** See {@link #clusterRoll()}. */
+  enum ClusterRoll {
+    DEPLOYMENT,
+    NODES
+  }
+
   LeaderElection leaderElection();
 
   /**

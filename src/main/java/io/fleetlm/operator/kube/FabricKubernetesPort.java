@@ -42,6 +42,7 @@ public final class FabricKubernetesPort implements KubernetesPort {
   private final KubernetesClient client;
   private final InformerEventSource<Job, FleetlmRelease> jobs;
   private final InformerEventSource<Deployment, FleetlmRelease> deployments;
+  private final InformerEventSource<Pod, FleetlmRelease> clusterNodes;
   private final InformerEventSource<Lease, FleetlmRelease> leases;
   private final InformerEventSource<Service, FleetlmRelease> services;
   private final InformerEventSource<PodDisruptionBudget, FleetlmRelease> budgets;
@@ -56,7 +57,8 @@ public final class FabricKubernetesPort implements KubernetesPort {
       InformerEventSource<Deployment, FleetlmRelease> deployments,
       InformerEventSource<Lease, FleetlmRelease> leases,
       InformerEventSource<Service, FleetlmRelease> services,
-      InformerEventSource<PodDisruptionBudget, FleetlmRelease> budgets) {}
+      InformerEventSource<PodDisruptionBudget, FleetlmRelease> budgets,
+      InformerEventSource<Pod, FleetlmRelease> clusterNodes) {}
 
   /**
    * @param reportingInstance this operator pod, named in its Events
@@ -74,6 +76,7 @@ public final class FabricKubernetesPort implements KubernetesPort {
     this.leases = informers.leases();
     this.services = informers.services();
     this.budgets = informers.budgets();
+    this.clusterNodes = informers.clusterNodes();
     this.events = new EventRecorder(client, clock, reportingInstance, eventLoss);
     this.secrets = new SecretCache(clock, SECRET_TTL);
   }
@@ -244,6 +247,27 @@ public final class FabricKubernetesPort implements KubernetesPort {
 
   private Optional<Secret> read(String namespace, String name) {
     return Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get());
+  }
+
+  @Override
+  public List<Pod> clusterNodes(FleetlmRelease release) {
+    return List.copyOf(clusterNodes.getSecondaryResources(release));
+  }
+
+  @Override
+  public void createPod(Pod pod) {
+    try {
+      client.resource(pod).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public void deletePod(Pod pod) {
+    client.resource(pod).delete();
   }
 
   @Override

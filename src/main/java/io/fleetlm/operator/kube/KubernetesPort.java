@@ -74,6 +74,18 @@ public interface KubernetesPort {
    */
   boolean createSecret(Secret secret);
 
+  /**
+   * The pods of a release's FleetLM nodes that the operator started itself ({@link
+   * ClusterMemberFactory}), as the cache holds them, stopping ones included.
+   */
+  List<Pod> clusterNodes(FleetlmRelease release);
+
+  /** Creates a node's pod; one that exists already (an earlier pass made it) is left as it is. */
+  void createPod(Pod pod);
+
+  /** Deletes a node's pod, with its grace period: FleetLM leaves the cluster as it stops. */
+  void deletePod(Pod pod);
+
   /** Pods of a Job, to read why its container ended. */
   List<Pod> podsOfJob(String namespace, String jobName);
 

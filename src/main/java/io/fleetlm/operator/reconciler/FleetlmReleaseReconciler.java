@@ -3,6 +3,7 @@ package io.fleetlm.operator.reconciler;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.config.OperatorConfig;
 import io.fleetlm.operator.database.SchemaHistoryReader;
+import io.fleetlm.operator.kube.ExecFleetlmNodes;
 import io.fleetlm.operator.kube.FabricKubernetesPort;
 import io.fleetlm.operator.kube.TrimmedReleaseStore;
 import io.fleetlm.operator.observability.ReleaseMetrics;
@@ -79,7 +80,8 @@ public class FleetlmReleaseReconciler implements Reconciler<FleetlmRelease> {
             metrics.gaugesOf(() -> context.getPrimaryCache().list()),
             config,
             lockNamespace,
-            waiters);
+            waiters,
+            new ExecFleetlmNodes(context.getClient(), config.nodeRpcTimeout()));
     return sources.all();
   }
 

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.kube.ClusterMemberFactory;
 import io.fleetlm.operator.kube.FabricKubernetesPort;
 import io.fleetlm.operator.kube.MigrationLockLease;
 import io.fleetlm.operator.kube.OwnerReferences;
@@ -93,9 +94,23 @@ record ReleaseEventSources(
                 .withSecondaryToPrimaryMapper(slice -> releaseOwning(services, slice.getMetadata()))
                 .build(),
             context);
+    // The FleetLM nodes the operator starts itself are owned by the release; a pod that starts,
+    // becomes ready or stops is the next step's cue.
+    var clusterNodes =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Pod.class, FleetlmRelease.class)
+                .withName("cluster-nodes")
+                .withItemStore(TrimmedItemStore.pods())
+                .withLabelSelector(
+                    ResourceNames.managedSelector(ResourceNames.COMPONENT_APP)
+                        + ","
+                        + ClusterMemberFactory.LABEL_SERIAL)
+                .build(),
+            context);
     return new ReleaseEventSources(
-        new FabricKubernetesPort.Informers(jobs, deployments, leases, services, budgets),
-        List.of(jobs, deployments, pods, leases, services, budgets, slices));
+        new FabricKubernetesPort.Informers(
+            jobs, deployments, leases, services, budgets, clusterNodes),
+        List.of(jobs, deployments, pods, leases, services, budgets, slices, clusterNodes));
   }
 
   /** The release's app objects of one kind, owned by the release (found by owner reference). */

@@ -12,6 +12,8 @@ import io.fleetlm.operator.api.ReleaseRecord;
 import io.fleetlm.operator.config.OperatorConfig;
 import io.fleetlm.operator.database.InvalidDatabaseUrlException;
 import io.fleetlm.operator.database.SchemaHistoryReader;
+import io.fleetlm.operator.kube.ClusterWiring;
+import io.fleetlm.operator.kube.FleetlmNodes;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.MigrationJobState;
 import io.fleetlm.operator.kube.MigrationPods;
@@ -57,6 +59,7 @@ final class ReleaseReconciliation {
   private final KubernetesPort kube;
   private final MigrationExecutor executor;
   private final DeploymentSync deployments;
+  private final ClusterNodeSync clusterNodes;
   private final ClusterSync clusters;
   private final ReleaseMetrics metrics;
   private final ReleaseGauges gauges;
@@ -74,7 +77,8 @@ final class ReleaseReconciliation {
       ReleaseGauges gauges,
       OperatorConfig config,
       String lockNamespace,
-      LockWaiters waiters) {
+      LockWaiters waiters,
+      FleetlmNodes nodes) {
     this.kube = kube;
     this.locks = new MigrationLocks(kube, lockNamespace, waiters);
     this.executor =
@@ -86,6 +90,7 @@ final class ReleaseReconciliation {
             locks,
             new SchemaRechecks(config.resync()));
     this.deployments = new DeploymentSync(kube);
+    this.clusterNodes = new ClusterNodeSync(kube, nodes);
     this.clusters = new ClusterSync(kube);
     this.metrics = metrics;
     this.gauges = gauges;
@@ -133,11 +138,17 @@ final class ReleaseReconciliation {
     DeploymentSync.Result rollout;
     ClusterSync.Result cluster;
     Duration requeue;
+    boolean operatorNodes = startsNodesItself(observation);
+    Optional<RolloutState> nodesRollout = Optional.empty();
     if (migration.newlyVerified()) {
       // The verification is made durable by this pass's status write before any pod of the new
       // image can exist; the next pass, at once, rolls the Deployment. A restart in between
       // still knows the release is verified.
       rollout = new DeploymentSync.Result(observation.deployment(), List.of());
+      if (operatorNodes) {
+        nodesRollout =
+            Optional.of(clusterNodes.observe(release, migration.verifiedId(), null).rollout());
+      }
       cluster = clusters.sync(observation, false);
       requeue = AT_ONCE;
     } else {
@@ -152,13 +163,23 @@ final class ReleaseReconciliation {
         HandOvers.take(kube, release, foreign.handedOver());
         clusters.ensureCookie(observation);
       }
-      rollout = deployments.sync(observation, migration.verifiedId(), verifiedImage);
+      Duration nodesRecheck = Duration.ZERO;
+      if (operatorNodes) {
+        rollout = new DeploymentSync.Result(Optional.empty(), List.of());
+        ClusterNodeSync.Result nodes =
+            clusterNodes.sync(observation, migration.verifiedId(), verifiedImage);
+        nodesRollout = Optional.of(nodes.rollout());
+        nodesRecheck = nodes.recheck();
+      } else {
+        rollout = deployments.sync(observation, migration.verifiedId(), verifiedImage);
+      }
       cluster = clusters.sync(observation, deploying);
-      requeue = requeueAfter(migration);
+      requeue = sooner(requeueAfter(migration), nodesRecheck);
     }
 
     // Status: computed once, written once.
-    RolloutState rolloutState = RolloutState.of(rollout.deployment(), wanted);
+    RolloutState rolloutState =
+        nodesRollout.orElseGet(() -> RolloutState.of(rollout.deployment(), wanted));
     FleetlmReleaseStatus status = statusOf(observation, migration, rolloutState, cluster.state());
     FleetlmRelease written = release;
     if (awaitsDeploymentController(release.getStatus(), status, rolloutState)) {
@@ -180,6 +201,25 @@ final class ReleaseReconciliation {
         secrets,
         observation.now());
     return new Outcome(status, requeue, true, written == release ? null : written);
+  }
+
+  /**
+   * Whether this release's FleetLM nodes are pods the operator starts itself ({@link
+   * ClusterNodeSync}): clustered, the operator set to, and no Deployment of an earlier start to
+   * keep (moving a running cluster off its Deployment is not built yet).
+   */
+  private boolean startsNodesItself(Observation observation) {
+    return config.clusterRoll() == OperatorConfig.ClusterRoll.NODES
+        && ClusterWiring.enabled(observation.release().getSpec())
+        && observation.deployment().isEmpty();
+  }
+
+  /** The earlier of two requeues, zero meaning none. */
+  private static Duration sooner(Duration a, Duration b) {
+    if (a.isZero()) {
+      return b;
+    }
+    return b.isZero() || a.compareTo(b) <= 0 ? a : b;
   }
 
   private Duration requeueAfter(StepResult migration) {

@@ -2,14 +2,18 @@ package io.fleetlm.operator.rollout;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fleetlm.operator.kube.ClusterMemberFactory;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.kube.SchemaRepair;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The app Deployment as observed, judged against what the spec wants: which image and release its
@@ -57,6 +61,58 @@ public record RolloutState(
         orZero(status.getReplicas()),
         observed,
         migrateOnBootOff(d));
+  }
+
+  /**
+   * A clustered release's FleetLM nodes that the operator starts itself, as a rollout: updated are
+   * the nodes of the current release that FleetLM says have joined their groups, available those
+   * that have joined and are Ready, and the image and release those of the newest node. Their pods'
+   * environment cannot be edited, and the operator writes MIGRATE_ON_BOOT=false into every one.
+   *
+   * @param pods the nodes' pods
+   * @param members the same, as {@link MemberRoll} judged them
+   */
+  public static RolloutState ofNodes(List<Pod> pods, List<MemberRoll.Member> members, int wanted) {
+    Optional<Pod> newest =
+        pods.stream()
+            .max(
+                Comparator.comparingInt(
+                    p -> ClusterMemberFactory.serialOf(p).orElse(Integer.MIN_VALUE)));
+    Map<String, Pod> byName =
+        pods.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+    int ready = (int) pods.stream().filter(RolloutState::podReady).count();
+    int available =
+        (int) members.stream().filter(m -> m.joined() && podReady(byName.get(m.pod()))).count();
+    int updated = (int) members.stream().filter(m -> m.joined() && m.current()).count();
+    return new RolloutState(
+        newest.isPresent(),
+        newest.flatMap(RolloutState::imageOf).orElse(null),
+        newest
+            .map(p -> p.getMetadata().getLabels().get(ResourceNames.LABEL_MIGRATION_ID))
+            .orElse(null),
+        wanted,
+        wanted,
+        updated,
+        ready,
+        available,
+        pods.size(),
+        true,
+        true);
+  }
+
+  private static Optional<String> imageOf(Pod pod) {
+    return pod.getSpec().getContainers().stream()
+        .filter(c -> ResourceNames.APP_CONTAINER.equals(c.getName()))
+        .findFirst()
+        .map(Container::getImage);
+  }
+
+  private static boolean podReady(Pod pod) {
+    return pod != null
+        && pod.getStatus() != null
+        && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   /** Image of the app container, or of the first container if someone renamed it. */

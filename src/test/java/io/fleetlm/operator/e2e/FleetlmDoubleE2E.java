@@ -400,7 +400,7 @@ class FleetlmDoubleE2E {
     for (String pod : running.keySet()) {
       assertThat(groupsAsSeenBy(pod).values())
           .as("every group, as %s answers, holds exactly the three running nodes", pod)
-          .allSatisfy(answer -> assertThat(membersOf(answer)).isEqualTo(members));
+          .allSatisfy(answer -> assertThat(RaftViews.membersOf(answer)).isEqualTo(members));
     }
   }
 
@@ -547,12 +547,6 @@ class FleetlmDoubleE2E {
     events.await("ready", 3);
     assertThat(events.of("bootstrap")).as("one cluster of three").hasSize(1);
     return events;
-  }
-
-  /** The members in an :ra.members answer as groupsAsSeenBy gives it ("ok n1,n2,n3"), sorted. */
-  private static List<String> membersOf(String answer) {
-    assertThat(answer).startsWith("ok ");
-    return java.util.Arrays.stream(answer.substring(3).split(",")).sorted().toList();
   }
 
   @Test
@@ -804,28 +798,8 @@ class FleetlmDoubleE2E {
     return broken;
   }
 
-  /**
-   * Each group's membership as a node's own server answers :ra.members: "ok n1,n2,n3" or ra's
-   * error.
-   */
   private Map<Integer, String> groupsAsSeenBy(String pod) {
-    String expression =
-        "for g <- 0.."
-            + (GROUPS - 1)
-            + ", do: IO.puts(\"#{g} \" <> (case :ra.members({String.to_atom(\"raft_group_#{g}\"),"
-            + " node()}) do {:ok, ms, _} -> \"ok \" <> Enum.map_join(ms, \",\", fn {_, n} ->"
-            + " Atom.to_string(n) end); other -> inspect(other) end))";
-    Tools.Result result = RealNode.rpc(namespace, pod, expression);
-    assertThat(result.exitCode()).as(result.output()).isZero();
-    Map<Integer, String> view = new java.util.TreeMap<>();
-    for (String line : result.output().split("\n")) {
-      String[] parts = line.strip().split(" ", 2);
-      if (parts.length == 2 && parts[0].matches("[0-9]+")) {
-        view.put(Integer.parseInt(parts[0]), parts[1]);
-      }
-    }
-    assertThat(view).as("%s answered for every group: %s", pod, result.output()).hasSize(GROUPS);
-    return view;
+    return RaftViews.groupsAsSeenBy(namespace, pod, GROUPS);
   }
 
   private void create(Pod pod) {

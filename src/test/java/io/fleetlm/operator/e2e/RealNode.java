@@ -1,5 +1,6 @@
 package io.fleetlm.operator.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Container;
@@ -109,6 +110,46 @@ final class RealNode {
         .withDrop("ALL")
         .endCapabilities()
         .build();
+  }
+
+  /**
+   * Installs the operator's chart with its locally built image onto this node, watching one
+   * namespace, and waits for it; {@code settings} are further {@code --set} values.
+   */
+  void installOperator(String release, String namespace, String watched, String... settings) {
+    List<String> argv =
+        new java.util.ArrayList<>(
+            List.of(
+                "helm",
+                "install",
+                release,
+                "helm/fleetlm-operator",
+                "-n",
+                namespace,
+                "--skip-crds",
+                "--set",
+                "image.repository=localhost/fleetlm/operator",
+                "--set",
+                "image.tag=dev",
+                "--set",
+                "image.pullPolicy=Never",
+                "--set",
+                "watchNamespaces={" + watched + "}",
+                "--set",
+                "nodeSelector.kubernetes\\.io/hostname=" + name,
+                "--set",
+                "tolerations[0].key=" + TAINT,
+                "--set",
+                "tolerations[0].operator=Exists",
+                "--wait",
+                "--timeout",
+                "3m"));
+    for (String setting : settings) {
+      argv.add("--set");
+      argv.add(setting);
+    }
+    Tools.Result install = Tools.run(TestCluster.kubeconfigEnv(), argv.toArray(String[]::new));
+    assertThat(install.exitCode()).as(install.output()).isZero();
   }
 
   /** A command in a pod's container, as `kubectl exec` runs it. */

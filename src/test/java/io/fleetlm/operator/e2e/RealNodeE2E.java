@@ -50,7 +50,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealNodeE2E {
 
-  private static final String OPERATOR_IMAGE = "localhost/fleetlm/operator";
   private static final String APP_1 = "localhost/fleetlm/app:1";
   private static final String APP_2 = "localhost/fleetlm/app:2";
   private static final String APP_BROKEN = "localhost/fleetlm/app:broken";
@@ -85,38 +84,8 @@ class RealNodeE2E {
     apps = TestCluster.createNamespace("apps", restricted);
     Releases.createDatabaseSecret(client, apps, db.ectoUrlForPods(database));
 
-    Tools.Result install =
-        Tools.run(
-            kubeconfig(),
-            "helm",
-            "install",
-            "fleetlm-operator",
-            "helm/fleetlm-operator",
-            "-n",
-            operatorNamespace,
-            "--skip-crds",
-            "--set",
-            "image.repository=" + OPERATOR_IMAGE,
-            "--set",
-            "image.tag=dev",
-            "--set",
-            "image.pullPolicy=Never",
-            "--set",
-            "replicaCount=2",
-            "--set",
-            "resync=5s",
-            "--set",
-            "watchNamespaces={" + apps + "}",
-            "--set",
-            "nodeSelector.kubernetes\\.io/hostname=" + node.name,
-            "--set",
-            "tolerations[0].key=" + RealNode.TAINT,
-            "--set",
-            "tolerations[0].operator=Exists",
-            "--wait",
-            "--timeout",
-            "3m");
-    assertThat(install.exitCode()).as(install.output()).isZero();
+    node.installOperator(
+        "fleetlm-operator", operatorNamespace, apps, "replicaCount=2", "resync=5s");
   }
 
   @AfterAll

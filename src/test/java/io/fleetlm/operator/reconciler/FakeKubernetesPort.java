@@ -25,6 +25,7 @@ import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseStatus;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.ReleaseEvent;
+import io.fleetlm.operator.kube.ResourceNames;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,6 +47,9 @@ final class FakeKubernetesPort implements KubernetesPort {
   final Map<String, Deployment> deployments = new LinkedHashMap<>();
   final Map<String, Secret> secrets = new LinkedHashMap<>();
   final Map<String, List<Pod>> podsByJob = new LinkedHashMap<>();
+
+  /** The operator's FleetLM node pods, by name. */
+  final Map<String, Pod> clusterNodes = new LinkedHashMap<>();
 
   final Map<String, Service> services = new LinkedHashMap<>();
   final Map<String, PodDisruptionBudget> budgets = new LinkedHashMap<>();
@@ -224,6 +228,27 @@ final class FakeKubernetesPort implements KubernetesPort {
       foreignObjects.remove(key);
     } else {
       stored.setDeletionTimestamp(java.time.Instant.now().toString());
+    }
+  }
+
+  @Override
+  public List<Pod> clusterNodes(FleetlmRelease release) {
+    return List.copyOf(clusterNodes.values());
+  }
+
+  @Override
+  public void createPod(Pod pod) {
+    forbidIn(pod.getMetadata().getNamespace(), "pods");
+    calls.add("createPod " + pod.getMetadata().getName());
+    clusterNodes.putIfAbsent(pod.getMetadata().getName(), pod);
+  }
+
+  @Override
+  public void deletePod(Pod pod) {
+    calls.add("deletePod " + pod.getMetadata().getName());
+    Pod stored = clusterNodes.get(pod.getMetadata().getName());
+    if (stored != null) {
+      stored.getMetadata().setDeletionTimestamp(java.time.Instant.now().toString());
     }
   }
 
@@ -434,20 +459,65 @@ final class FakeKubernetesPort implements KubernetesPort {
             .endMetadata()
             .withAddressType("IPv4");
     for (int i = 0; i < replicas; i++) {
-      slice
-          .addNewEndpoint()
-          .withAddresses("10.0.0." + (i + 1))
-          .withNewConditions()
-          .withReady(true)
-          .withServing(true)
-          .endConditions()
-          .withNewTargetRef()
-          .withKind("Pod")
-          .withName(name + "-pod-" + i)
-          .endTargetRef()
-          .endEndpoint();
+      serving(slice, "10.0.0." + (i + 1), name + "-pod-" + i);
     }
     slices.add(slice.build());
+  }
+
+  /** Adds a pod's serving endpoint to the slice. */
+  private static EndpointSliceBuilder serving(EndpointSliceBuilder slice, String ip, String pod) {
+    return slice
+        .addNewEndpoint()
+        .withAddresses(ip)
+        .withNewConditions()
+        .withReady(true)
+        .withServing(true)
+        .endConditions()
+        .withNewTargetRef()
+        .withKind("Pod")
+        .withName(pod)
+        .endTargetRef()
+        .endEndpoint();
+  }
+
+  /**
+   * The kubelet runs a node's pod: an IP, its container running, Ready; and the EndpointSlice
+   * controller lists it as a serving endpoint of the headless Service.
+   */
+  void runNode(String pod, String ip) {
+    Pod node = clusterNodes.get(pod);
+    node.getMetadata().setUid("uid-" + pod);
+    node.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .withPodIP(ip)
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("True")
+            .endCondition()
+            .addNewContainerStatus()
+            .withName(ResourceNames.APP_CONTAINER)
+            .withRestartCount(0)
+            .withNewState()
+            .withNewRunning()
+            .endRunning()
+            .endState()
+            .endContainerStatus()
+            .build());
+    String release = node.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE);
+    var slice =
+        new EndpointSliceBuilder()
+            .withNewMetadata()
+            .withName(release + "-headless-" + pod)
+            .addToLabels("kubernetes.io/service-name", release + "-headless")
+            .endMetadata()
+            .withAddressType("IPv4");
+    slices.add(serving(slice, ip, pod).build());
+  }
+
+  /** A node's pod is gone: its endpoint with it. */
+  void nodeGone(String pod) {
+    clusterNodes.remove(pod);
+    slices.removeIf(s -> s.getMetadata().getName().endsWith("-headless-" + pod));
   }
 
   /** Someone edits the Deployment outside the operator; the server bumps its generation. */

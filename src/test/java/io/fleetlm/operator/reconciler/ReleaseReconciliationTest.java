@@ -21,15 +21,18 @@ import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.api.ReleaseOutcome;
 import io.fleetlm.operator.api.ReleaseRecord;
 import io.fleetlm.operator.api.SchemaDriftPolicy;
+import io.fleetlm.operator.config.OperatorConfig;
 import io.fleetlm.operator.config.ProductionConfig;
 import io.fleetlm.operator.database.DatabaseUrl;
 import io.fleetlm.operator.kube.DatabaseScope;
+import io.fleetlm.operator.kube.FleetlmNodes;
 import io.fleetlm.operator.kube.MigrationIdentity;
 import io.fleetlm.operator.kube.MigrationLockLease;
 import io.fleetlm.operator.kube.ReleaseEvent;
 import io.fleetlm.operator.kube.ReleaseFixture;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.observability.ReleaseMetrics;
+import io.fleetlm.operator.rollout.RaftConvergence;
 import io.fleetlm.operator.rollout.RolloutState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -90,16 +93,20 @@ class ReleaseReconciliationTest {
             .addToData("SECRET_KEY_BASE", base64(KEY_BASE))
             .build());
     meters = new SimpleMeterRegistry();
+    reconciliation = reconciliationWith(ProductionConfig.defaults(), new FakeFleetlmNodes());
+  }
+
+  private ReleaseReconciliation reconciliationWith(OperatorConfig config, FleetlmNodes nodes) {
     ReleaseMetrics metrics = new ReleaseMetrics(meters);
-    reconciliation =
-        new ReleaseReconciliation(
-            kube,
-            database,
-            metrics,
-            metrics.gaugesOf(() -> Stream.ofNullable(kube.current())),
-            ProductionConfig.defaults(),
-            "fleetlm-system",
-            new LockWaiters());
+    return new ReleaseReconciliation(
+        kube,
+        database,
+        metrics,
+        metrics.gaugesOf(() -> Stream.ofNullable(kube.current())),
+        config,
+        "fleetlm-system",
+        new LockWaiters(),
+        nodes);
   }
 
   @Test
@@ -816,6 +823,72 @@ class ReleaseReconciliationTest {
     reconcile();
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
     assertThat(kube.events).noneMatch(e -> e.reason() == Reason.DriftCorrected);
+  }
+
+  /**
+   * With clusterRoll=nodes: no Deployment; one node's pod at a time, each started only once every
+   * node before it joined its groups (FleetLM's ready?()) and the groups agree, each named above
+   * the ones before; Ready once three have joined.
+   */
+  @Test
+  void withClusterRollNodesEachNodeStartsOnlyOnceFleetlmSaysTheLastChangeIsDone() {
+    FakeFleetlmNodes nodes = new FakeFleetlmNodes();
+    reconciliation =
+        reconciliationWith(
+            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+    reconcile();
+    reconcile();
+    assertThat(kube.clusterNodes).containsOnlyKeys("chat-00001");
+    assertThat(kube.deployments).isEmpty();
+
+    reconcile();
+    assertThat(kube.clusterNodes).as("the first node has no IP yet").hasSize(1);
+    kube.runNode("chat-00001", "10.0.0.1");
+    ReleaseReconciliation.Outcome waiting = pass();
+    assertThat(kube.clusterNodes).as("it has not joined its groups").hasSize(1);
+    assertThat(waiting.requeueAfter())
+        .as("FleetLM's answer is polled")
+        .isEqualTo(ClusterNodeSync.RECHECK);
+    assertThat(nodes.asked).contains("joined chat-00001");
+
+    joinWithGroupsOf(nodes, "chat-00001", "fleetlm-00001@10.0.0.1");
+    reconcile();
+    assertThat(kube.clusterNodes).containsOnlyKeys("chat-00001", "chat-00002");
+    assertThat(clusterNodesOf("chat-00002"))
+        .isEqualTo("fleetlm-00001@10.0.0.1,fleetlm-00002@$(POD_IP)");
+
+    kube.runNode("chat-00002", "10.0.0.2");
+    joinWithGroupsOf(nodes, "chat-00002", "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2");
+    reconcile();
+    assertThat(kube.clusterNodes).as("chat-00001 still answers for a group of one").hasSize(2);
+    joinWithGroupsOf(nodes, "chat-00001", "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2");
+    reconcile();
+    assertThat(kube.clusterNodes).containsOnlyKeys("chat-00001", "chat-00002", "chat-00003");
+
+    kube.runNode("chat-00003", "10.0.0.3");
+    String three = "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3";
+    for (String pod : List.of("chat-00001", "chat-00002", "chat-00003")) {
+      joinWithGroupsOf(nodes, pod, three);
+    }
+    reconcile();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(status().getReadyReplicas()).isEqualTo(3);
+  }
+
+  private void joinWithGroupsOf(FakeFleetlmNodes nodes, String pod, String members) {
+    nodes.joined.add(pod);
+    nodes.groups.put(pod, List.of(RaftConvergence.Answer.listing(0, List.of(members.split(",")))));
+  }
+
+  private String clusterNodesOf(String pod) {
+    return kube.clusterNodes.get(pod).getSpec().getContainers().get(0).getEnv().stream()
+        .filter(e -> e.getName().equals("CLUSTER_NODES"))
+        .findFirst()
+        .orElseThrow()
+        .getValue();
   }
 
   private int asked() {

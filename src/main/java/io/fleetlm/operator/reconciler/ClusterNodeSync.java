@@ -1,0 +1,234 @@
+package io.fleetlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fleetlm.operator.api.FleetlmRelease;
+import io.fleetlm.operator.kube.ClusterMemberFactory;
+import io.fleetlm.operator.kube.ClusterWiring;
+import io.fleetlm.operator.kube.FleetlmNodes;
+import io.fleetlm.operator.kube.FleetlmNodes.NodeUnreachableException;
+import io.fleetlm.operator.kube.KubernetesPort;
+import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.rollout.MemberRoll;
+import io.fleetlm.operator.rollout.MemberRoll.Await;
+import io.fleetlm.operator.rollout.MemberRoll.Member;
+import io.fleetlm.operator.rollout.MemberRoll.Start;
+import io.fleetlm.operator.rollout.MemberRoll.Step;
+import io.fleetlm.operator.rollout.MemberRoll.Stop;
+import io.fleetlm.operator.rollout.RaftConvergence;
+import io.fleetlm.operator.rollout.RaftConvergence.Answer;
+import io.fleetlm.operator.rollout.RolloutState;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts, rolls and stops a clustered release's FleetLM nodes as pods of its own, one change at a
+ * time ({@link MemberRoll}), asking the nodes themselves whether the last change is done ({@link
+ * FleetlmNodes}). Their answers cannot be watched, so a step that waits on them is looked at again
+ * after {@link #RECHECK}; pod events wake it sooner.
+ */
+final class ClusterNodeSync {
+
+  private static final Logger LOG = Logger.getLogger(ClusterNodeSync.class);
+
+  /** How soon a step waiting on FleetLM's answers asks again. */
+  static final Duration RECHECK = Duration.ofSeconds(3);
+
+  private final KubernetesPort kube;
+  private final FleetlmNodes nodes;
+
+  /**
+   * By release: its nodes that said they joined, as pod uid and container restarts (FleetLM's
+   * ready?() stays true once true, until the node restarts).
+   */
+  private final Map<String, Set<String>> joined = new ConcurrentHashMap<>();
+
+  /**
+   * By release: its nodes, as pod uids and container restarts, when their groups last agreed. The
+   * same nodes need not be asked again (a restart or a new pod is a new fingerprint).
+   */
+  private final Map<String, String> agreedFor = new ConcurrentHashMap<>();
+
+  /** What nodes answered instead of a yes, already logged. */
+  private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
+
+  ClusterNodeSync(KubernetesPort kube, FleetlmNodes nodes) {
+    this.kube = kube;
+    this.nodes = nodes;
+  }
+
+  /**
+   * @param step what the roll does or waits for now; empty when nothing may change (no verified
+   *     release yet, or paused)
+   * @param recheck when to look again without an event (zero: only on events)
+   */
+  record Result(RolloutState rollout, Optional<Step> step, Duration recheck) {}
+
+  /** The nodes as they are, changing nothing: the pass that records a new verification. */
+  Result observe(FleetlmRelease release, String verifiedId, String verifiedImage) {
+    List<Pod> pods = kube.clusterNodes(release);
+    return new Result(
+        RolloutState.ofNodes(
+            pods, members(release, pods, verifiedId, verifiedImage), wanted(release)),
+        Optional.empty(),
+        Duration.ZERO);
+  }
+
+  Result sync(Observation observation, String verifiedId, String verifiedImage) {
+    FleetlmRelease release = observation.release();
+    if (verifiedId == null || verifiedImage == null || observation.paused()) {
+      return observe(release, verifiedId, verifiedImage);
+    }
+    List<Pod> pods = kube.clusterNodes(release);
+    String key = observation.name();
+    Set<String> alive = pods.stream().map(ClusterNodeSync::incarnation).collect(Collectors.toSet());
+    joined.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).retainAll(alive);
+    unanswered.removeIf(said -> alive.stream().noneMatch(said::startsWith));
+    List<Member> members = members(release, pods, verifiedId, verifiedImage);
+    String fingerprint = new TreeSet<>(alive).toString();
+    Step step =
+        MemberRoll.next(
+            members,
+            wanted(release),
+            () -> {
+              if (fingerprint.equals(agreedFor.get(key))) {
+                return Optional.empty();
+              }
+              Optional<String> disagreement = disagreement(pods, members);
+              if (disagreement.isEmpty()) {
+                agreedFor.put(key, fingerprint);
+              }
+              return disagreement;
+            });
+    Duration recheck = Duration.ZERO;
+    if (step instanceof Start start) {
+      LOG.infof(
+          "%s: starting FleetLM node %s with peers %s",
+          observation.name(),
+          ClusterWiring.memberNodeName(release.getSpec(), start.serial()),
+          start.peers());
+      kube.createPod(
+          ClusterMemberFactory.build(
+              release, verifiedImage, verifiedId, start.serial(), start.peers()));
+    } else if (step instanceof Stop stop) {
+      LOG.infof(
+          "%s: stopping FleetLM node %s: %s", observation.name(), stop.member().node(), stop.why());
+      pods.stream()
+          .filter(p -> p.getMetadata().getName().equals(stop.member().pod()))
+          .findFirst()
+          .ifPresent(kube::deletePod);
+    } else if (step instanceof Await await) {
+      LOG.debugf("%s: waiting for %s", observation.name(), await.what());
+      recheck = RECHECK;
+    }
+    return new Result(
+        RolloutState.ofNodes(pods, members, wanted(release)), Optional.of(step), recheck);
+  }
+
+  private List<Member> members(
+      FleetlmRelease release, List<Pod> pods, String verifiedId, String verifiedImage) {
+    String revision =
+        verifiedId == null || verifiedImage == null
+            ? null
+            : ClusterMemberFactory.revision(release, verifiedImage, verifiedId);
+    return pods.stream()
+        .flatMap(
+            pod ->
+                ClusterMemberFactory.serialOf(pod)
+                    .map(serial -> member(release, pod, serial, revision))
+                    .stream())
+        .toList();
+  }
+
+  private Member member(FleetlmRelease release, Pod pod, int serial, String revision) {
+    String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+    String node =
+        ip == null ? null : ClusterWiring.memberNodeName(release.getSpec(), serial) + "@" + ip;
+    boolean terminating = pod.getMetadata().getDeletionTimestamp() != null;
+    boolean current =
+        revision != null
+            && revision.equals(
+                pod.getMetadata().getLabels().get(ClusterMemberFactory.LABEL_REVISION));
+    return new Member(
+        pod.getMetadata().getName(),
+        serial,
+        node,
+        current,
+        terminating,
+        node != null && !terminating && joined(release, pod));
+  }
+
+  /** Asks the node only while its container runs, and only until it said yes. */
+  private boolean joined(FleetlmRelease release, Pod pod) {
+    Optional<ContainerStatus> container = appContainer(pod);
+    if (container.isEmpty() || container.get().getState().getRunning() == null) {
+      return false;
+    }
+    Set<String> said =
+        joined.computeIfAbsent(
+            release.getMetadata().getNamespace() + "/" + release.getMetadata().getName(),
+            k -> ConcurrentHashMap.newKeySet());
+    if (said.contains(incarnation(pod))) {
+      return true;
+    }
+    try {
+      if (nodes.joined(pod)) {
+        said.add(incarnation(pod));
+        return true;
+      }
+    } catch (NodeUnreachableException e) {
+      // Once per node and answer: a node that is still booting is asked every few seconds.
+      if (unanswered.add(incarnation(pod) + " " + e.getMessage())) {
+        LOG.infof("%s", e.getMessage());
+      }
+    }
+    return false;
+  }
+
+  /** What the running nodes' groups disagree on, each node asked of the groups it serves. */
+  private Optional<String> disagreement(List<Pod> pods, List<Member> members) {
+    Map<String, List<Answer>> answers = new LinkedHashMap<>();
+    for (Member member : members) {
+      Pod pod =
+          pods.stream()
+              .filter(p -> p.getMetadata().getName().equals(member.pod()))
+              .findFirst()
+              .orElseThrow();
+      try {
+        answers.put(member.node(), nodes.groups(pod));
+      } catch (NodeUnreachableException e) {
+        return Optional.of(e.getMessage());
+      }
+    }
+    return RaftConvergence.firstDisagreement(answers, members.stream().map(Member::node).toList());
+  }
+
+  /** A pod's uid and its app container's restarts: a restarted node is a new node to FleetLM. */
+  private static String incarnation(Pod pod) {
+    return pod.getMetadata().getUid()
+        + "/"
+        + appContainer(pod).map(ContainerStatus::getRestartCount).orElse(0);
+  }
+
+  private static Optional<ContainerStatus> appContainer(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getContainerStatuses().stream()
+        .filter(c -> ResourceNames.APP_CONTAINER.equals(c.getName()))
+        .findFirst();
+  }
+
+  private static int wanted(FleetlmRelease release) {
+    return Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
+  }
+}

@@ -1,0 +1,27 @@
+package io.fleetlm.operator.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fleetlm.operator.rollout.RaftConvergence.Answer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ExecFleetlmNodesTest {
+
+  @Test
+  void eachLineIsAGroupsMembersOrRasAnswerAndAnythingElseIsSkipped() {
+    String printed =
+        "warning: the VM is running with native name encoding of latin1\n"
+            + "0 ok fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3\n"
+            + "7 {:timeout, {:raft_group_7, :\"fleetlm-00002@10.0.0.2\"}}\n"
+            + ":ok\n";
+
+    assertThat(ExecFleetlmNodes.parseGroups(printed))
+        .containsExactly(
+            Answer.listing(
+                0,
+                List.of(
+                    "fleetlm-00001@10.0.0.1", "fleetlm-00002@10.0.0.2", "fleetlm-00003@10.0.0.3")),
+            Answer.failing(7, "{:timeout, {:raft_group_7, :\"fleetlm-00002@10.0.0.2\"}}"));
+  }
+}
