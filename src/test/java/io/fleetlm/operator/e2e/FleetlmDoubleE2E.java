@@ -659,7 +659,9 @@ class FleetlmDoubleE2E {
                 new EnvVar("MIGRATE_ON_BOOT", "false", null),
                 new EnvVar("RELEASE_DISTRIBUTION", "name", null),
                 new EnvVar("RELEASE_NODE", "fleetlm@$(POD_IP)", null),
-                new EnvVar("RELEASE_COOKIE", "one-cookie-for-the-test", null))
+                // A cookie per database, so per test: pods left by one test, named after IPs the
+                // node hands out again, never join another test's cluster.
+                new EnvVar("RELEASE_COOKIE", "cookie-" + database, null))
             .withSecurityContext(RealNode.restrictedContainer());
     Pod pod = node.restrictedPod(namespace, name, change.apply(container).build());
     pod.getSpec()
