@@ -86,13 +86,10 @@ public final class ClusterWiring {
    * and with it set FleetLM does not read CLUSTER_NODES for peers.
    */
   static List<EnvVar> memberEnvironment(FleetlmRelease release, int serial, List<String> peers) {
-    String self = memberNodeName(release.getSpec(), serial) + "@$(" + POD_IP + ")";
+    String name = memberNodeName(release.getSpec(), serial);
     List<String> nodes = new ArrayList<>(peers);
-    nodes.add(self);
-    return wired(
-        release,
-        memberNodeName(release.getSpec(), serial),
-        List.of(plain(CLUSTER_NODES, String.join(",", nodes))));
+    nodes.add(name + "@$(" + POD_IP + ")");
+    return wired(release, name, List.of(plain(CLUSTER_NODES, String.join(",", nodes))));
   }
 
   private static List<EnvVar> wired(FleetlmRelease release, String nodeName, List<EnvVar> peers) {

@@ -78,7 +78,7 @@ final class ClusterNodeSync {
     List<Pod> pods = kube.clusterNodes(release);
     return new Result(
         RolloutState.ofNodes(
-            pods, members(release, pods, verifiedId, verifiedImage), wanted(release)),
+            pods, members(key(release), release, pods, verifiedId, verifiedImage), wanted(release)),
         Optional.empty(),
         Duration.ZERO);
   }
@@ -89,11 +89,11 @@ final class ClusterNodeSync {
       return observe(release, verifiedId, verifiedImage);
     }
     List<Pod> pods = kube.clusterNodes(release);
-    String key = observation.name();
+    String key = key(release);
     Set<String> alive = pods.stream().map(ClusterNodeSync::incarnation).collect(Collectors.toSet());
     joined.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).retainAll(alive);
     unanswered.removeIf(said -> alive.stream().noneMatch(said::startsWith));
-    List<Member> members = members(release, pods, verifiedId, verifiedImage);
+    List<Member> members = members(key, release, pods, verifiedId, verifiedImage);
     String fingerprint = new TreeSet<>(alive).toString();
     Step step =
         MemberRoll.next(
@@ -122,10 +122,7 @@ final class ClusterNodeSync {
     } else if (step instanceof Stop stop) {
       LOG.infof(
           "%s: stopping FleetLM node %s: %s", observation.name(), stop.member().node(), stop.why());
-      pods.stream()
-          .filter(p -> p.getMetadata().getName().equals(stop.member().pod()))
-          .findFirst()
-          .ifPresent(kube::deletePod);
+      kube.deletePod(podOf(pods, stop.member()));
     } else if (step instanceof Await await) {
       LOG.debugf("%s: waiting for %s", observation.name(), await.what());
       recheck = RECHECK;
@@ -135,7 +132,7 @@ final class ClusterNodeSync {
   }
 
   private List<Member> members(
-      FleetlmRelease release, List<Pod> pods, String verifiedId, String verifiedImage) {
+      String key, FleetlmRelease release, List<Pod> pods, String verifiedId, String verifiedImage) {
     String revision =
         verifiedId == null || verifiedImage == null
             ? null
@@ -144,12 +141,12 @@ final class ClusterNodeSync {
         .flatMap(
             pod ->
                 ClusterMemberFactory.serialOf(pod)
-                    .map(serial -> member(release, pod, serial, revision))
+                    .map(serial -> member(key, release, pod, serial, revision))
                     .stream())
         .toList();
   }
 
-  private Member member(FleetlmRelease release, Pod pod, int serial, String revision) {
+  private Member member(String key, FleetlmRelease release, Pod pod, int serial, String revision) {
     String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
     String node =
         ip == null ? null : ClusterWiring.memberNodeName(release.getSpec(), serial) + "@" + ip;
@@ -164,19 +161,16 @@ final class ClusterNodeSync {
         node,
         current,
         terminating,
-        node != null && !terminating && joined(release, pod));
+        node != null && !terminating && joined(key, pod));
   }
 
   /** Asks the node only while its container runs, and only until it said yes. */
-  private boolean joined(FleetlmRelease release, Pod pod) {
+  private boolean joined(String key, Pod pod) {
     Optional<ContainerStatus> container = appContainer(pod);
     if (container.isEmpty() || container.get().getState().getRunning() == null) {
       return false;
     }
-    Set<String> said =
-        joined.computeIfAbsent(
-            release.getMetadata().getNamespace() + "/" + release.getMetadata().getName(),
-            k -> ConcurrentHashMap.newKeySet());
+    Set<String> said = joined.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet());
     if (said.contains(incarnation(pod))) {
       return true;
     }
@@ -198,18 +192,26 @@ final class ClusterNodeSync {
   private Optional<String> disagreement(List<Pod> pods, List<Member> members) {
     Map<String, List<Answer>> answers = new LinkedHashMap<>();
     for (Member member : members) {
-      Pod pod =
-          pods.stream()
-              .filter(p -> p.getMetadata().getName().equals(member.pod()))
-              .findFirst()
-              .orElseThrow();
       try {
-        answers.put(member.node(), nodes.groups(pod));
+        answers.put(member.node(), nodes.groups(podOf(pods, member)));
       } catch (NodeUnreachableException e) {
         return Optional.of(e.getMessage());
       }
     }
     return RaftConvergence.firstDisagreement(answers, members.stream().map(Member::node).toList());
+  }
+
+  /** The pod a member was judged from: members are made from these pods. */
+  private static Pod podOf(List<Pod> pods, Member member) {
+    return pods.stream()
+        .filter(p -> p.getMetadata().getName().equals(member.pod()))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** namespace/name, as Observation names the release in logs. */
+  private static String key(FleetlmRelease release) {
+    return release.getMetadata().getNamespace() + "/" + release.getMetadata().getName();
   }
 
   /** A pod's uid and its app container's restarts: a restarted node is a new node to FleetLM. */

@@ -86,7 +86,7 @@ public record RolloutState(
     int updated = (int) members.stream().filter(m -> m.joined() && m.current()).count();
     return new RolloutState(
         newest.isPresent(),
-        newest.flatMap(RolloutState::imageOf).orElse(null),
+        newest.map(p -> appImage(p.getSpec().getContainers())).orElse(null),
         newest
             .map(p -> p.getMetadata().getLabels().get(ResourceNames.LABEL_MIGRATION_ID))
             .orElse(null),
@@ -100,13 +100,6 @@ public record RolloutState(
         true);
   }
 
-  private static Optional<String> imageOf(Pod pod) {
-    return pod.getSpec().getContainers().stream()
-        .filter(c -> ResourceNames.APP_CONTAINER.equals(c.getName()))
-        .findFirst()
-        .map(Container::getImage);
-  }
-
   private static boolean podReady(Pod pod) {
     return pod != null
         && pod.getStatus() != null
@@ -117,7 +110,10 @@ public record RolloutState(
 
   /** Image of the app container, or of the first container if someone renamed it. */
   public static String imageOf(Deployment deployment) {
-    List<Container> containers = deployment.getSpec().getTemplate().getSpec().getContainers();
+    return appImage(deployment.getSpec().getTemplate().getSpec().getContainers());
+  }
+
+  private static String appImage(List<Container> containers) {
     return containers.stream()
         .filter(c -> ResourceNames.APP_CONTAINER.equals(c.getName()))
         .findFirst()

@@ -175,7 +175,7 @@ class ClusterRollE2E {
     }
   }
 
-  /** The serials of the release's node pods that are not stopping, in order. */
+  /** The serials of the release's node pods that are not stopping (appPods), in order. */
   private static List<Integer> serials() {
     return nodePods().stream()
         .map(p -> ClusterMemberFactory.serialOf(p).orElseThrow())
@@ -186,7 +186,6 @@ class ClusterRollE2E {
   private static List<Pod> nodePods() {
     return Releases.appPods(client, apps).stream()
         .filter(p -> "trio".equals(p.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE)))
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .toList();
   }
 

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -148,7 +150,6 @@ class FleetlmDoubleE2E {
                     .endTcpSocket()
                     .withPeriodSeconds(1)
                     .endReadinessProbe());
-    template.getSpec().setRestartPolicy("Always");
     client
         .resource(
             new DeploymentBuilder()
@@ -168,12 +169,7 @@ class FleetlmDoubleE2E {
                 .withMaxUnavailable(new IntOrString(0))
                 .endRollingUpdate()
                 .endStrategy()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("cluster", "surge")
-                .endMetadata()
-                .withSpec(template.getSpec())
-                .endTemplate()
+                .withTemplate(replicaOf("surge", template))
                 .endSpec()
                 .build())
         .create();
@@ -439,7 +435,6 @@ class FleetlmDoubleE2E {
                         new EnvVar("RELEASE_NODE", "fleetlm@$(POD_NAME)." + domain, null),
                         new EnvVar("CLUSTER_NODES", String.join(",", stable), null))
                     .addAllToEnv(quickRebalance()));
-    template.getSpec().setRestartPolicy("Always");
     client
         .resource(
             new StatefulSetBuilder()
@@ -456,12 +451,7 @@ class FleetlmDoubleE2E {
                 .withNewSelector()
                 .addToMatchLabels("cluster", "sts")
                 .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("cluster", "sts")
-                .endMetadata()
-                .withSpec(template.getSpec())
-                .endTemplate()
+                .withTemplate(replicaOf("sts", template))
                 .endSpec()
                 .build())
         .create();
@@ -539,6 +529,20 @@ class FleetlmDoubleE2E {
         name
             + "@"
             + client.pods().inNamespace(namespace).withName(pod).get().getStatus().getPodIP());
+  }
+
+  /**
+   * The pod as a controller's template: restarted in place as controllers require, labelled for the
+   * cluster's selector and headless Service.
+   */
+  private static PodTemplateSpec replicaOf(String cluster, Pod pod) {
+    pod.getSpec().setRestartPolicy("Always");
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata()
+        .addToLabels("cluster", cluster)
+        .endMetadata()
+        .withSpec(pod.getSpec())
+        .build();
   }
 
   /** Waits until three nodes are ready, and asserts they founded one cluster. */
