@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * surge roll and wedging a StatefulSet's pod 0; here the operator's nodes sort above every earlier
  * node and each step waits for FleetLM's own answers.
  */
-class ClusterRollE2E {
+class OperatorRollE2E {
 
   private static final String APP_1 = "localhost/fleetlm/app:1";
   private static final String APP_2 = "localhost/fleetlm/app:2";
