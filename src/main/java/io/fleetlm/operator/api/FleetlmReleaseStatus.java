@@ -73,8 +73,10 @@ public class FleetlmReleaseStatus {
   private String headlessService;
 
   @JsonPropertyDescription(
-      "Pods that are cluster members: serving endpoints of the headless Service. With"
-          + " clustering on, Ready requires all the replicas the spec asks for.")
+      "Pods that are cluster members: serving endpoints of the headless Service; with the"
+          + " operator's clusterRoll nodes, FleetLM nodes that said they joined their Raft groups"
+          + " (ready?()) and are Ready. With clustering on, Ready requires all the replicas the"
+          + " spec asks for.")
   private Integer clusterMembers;
 
   @JsonPropertyDescription("Recent releases, newest first (at most 10).")

@@ -44,6 +44,11 @@ public enum Reason {
       Kind.STALLED,
       Metric.RELEASE_FAILURE,
       "an object of a name the release writes exists and is someone else's"),
+  ClusterNotConverging(
+      Kind.STALLED,
+      Metric.RELEASE_FAILURE,
+      "clusterRoll nodes: the roll waited past clusterStepDeadline for FleetLM's answer; it"
+          + " goes on if the answer comes"),
   ReconcileError(
       Kind.STALLED,
       Metric.RELEASE_FAILURE,
@@ -102,6 +107,10 @@ public enum Reason {
   AwaitingVerification(
       Kind.DETAIL, Metric.NONE, "RolledOut: the Deployment waits for the verification"),
   RolloutComplete(Kind.DETAIL, Metric.NONE, "RolledOut: the rollout is complete"),
+  ClusterConverging(
+      Kind.DETAIL, Metric.NONE, "ClusterConverging: a step of the FleetLM nodes' roll is taken"),
+  ClusterConverged(
+      Kind.DETAIL, Metric.NONE, "ClusterConverging=False: the nodes and their groups are settled"),
   Idle(Kind.DETAIL, Metric.NONE, "Reconciling=False"),
   Progressing(Kind.DETAIL, Metric.NONE, "Stalled=False"),
   Superseded(Kind.DETAIL, Metric.NONE, "history: a newer spec replaced this release"),

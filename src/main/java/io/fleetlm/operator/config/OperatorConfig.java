@@ -51,6 +51,14 @@ public interface OperatorConfig {
   @WithDefault("30s")
   Duration nodeRpcTimeout();
 
+  /**
+   * With {@code clusterRoll: nodes}: how long the roll may wait on the same pods for FleetLM (a
+   * node to join its groups, a group to drop a departed node) before the release says Stalled, with
+   * the reason ClusterNotConverging. It still takes its step if FleetLM's answer comes later.
+   */
+  @WithDefault("10m")
+  Duration clusterStepDeadline();
+
   /** See {@link #clusterRoll()}. */
   enum ClusterRoll {
     DEPLOYMENT,

@@ -15,10 +15,12 @@ import io.fleetlm.operator.rollout.MemberRoll.Member;
 import io.fleetlm.operator.rollout.MemberRoll.Start;
 import io.fleetlm.operator.rollout.MemberRoll.Step;
 import io.fleetlm.operator.rollout.MemberRoll.Stop;
+import io.fleetlm.operator.rollout.NodeRollProgress;
 import io.fleetlm.operator.rollout.RaftConvergence;
 import io.fleetlm.operator.rollout.RaftConvergence.Answer;
 import io.fleetlm.operator.rollout.RolloutState;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,42 +60,91 @@ final class ClusterNodeSync {
    */
   private final Map<String, String> agreedFor = new ConcurrentHashMap<>();
 
+  /** By release: since when the roll has waited on which pods. */
+  private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
+
   /** What nodes answered instead of a yes, already logged. */
   private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
 
-  ClusterNodeSync(KubernetesPort kube, FleetlmNodes nodes) {
+  private final Duration stepDeadline;
+
+  /**
+   * @param stepDeadline how long the roll may wait on the same pods before the release says it
+   *     stalled
+   */
+  ClusterNodeSync(KubernetesPort kube, FleetlmNodes nodes, Duration stepDeadline) {
     this.kube = kube;
     this.nodes = nodes;
+    this.stepDeadline = stepDeadline;
   }
 
   /**
-   * @param step what the roll does or waits for now; empty when nothing may change (no verified
-   *     release yet, or paused)
+   * @param progress the step this pass judged (taken only by {@link #sync}), and how long the roll
+   *     has waited
    * @param recheck when to look again without an event (zero: only on events)
    */
-  record Result(RolloutState rollout, Optional<Step> step, Duration recheck) {}
+  record Result(RolloutState rollout, NodeRollProgress progress, Duration recheck) {}
 
-  /** The nodes as they are, changing nothing: the pass that records a new verification. */
-  Result observe(FleetlmRelease release, String verifiedId, String verifiedImage) {
-    List<Pod> pods = kube.clusterNodes(release);
-    return new Result(
-        RolloutState.ofNodes(
-            pods, members(key(release), release, pods, verifiedId, verifiedImage), wanted(release)),
-        Optional.empty(),
-        Duration.ZERO);
+  /**
+   * The nodes as they are and the step they call for, changing nothing: the pass that records a new
+   * verification, and a paused release.
+   *
+   * @param verifiedId the release the nodes should run, null while none is verified
+   */
+  Result observe(Observation observation, String verifiedId, String verifiedImage) {
+    return plan(observation, verifiedId, verifiedImage).result(Duration.ZERO);
   }
 
   Result sync(Observation observation, String verifiedId, String verifiedImage) {
-    FleetlmRelease release = observation.release();
     if (verifiedId == null || verifiedImage == null || observation.paused()) {
-      return observe(release, verifiedId, verifiedImage);
+      return observe(observation, verifiedId, verifiedImage);
     }
+    Plan plan = plan(observation, verifiedId, verifiedImage);
+    FleetlmRelease release = observation.release();
+    Step step = plan.step().orElseThrow();
+    Duration recheck = Duration.ZERO;
+    if (step instanceof Start start) {
+      LOG.infof(
+          "%s: starting FleetLM node %s with peers %s",
+          observation.name(),
+          ClusterWiring.memberNodeName(release.getSpec(), start.serial()),
+          start.peers());
+      kube.createPod(
+          ClusterMemberFactory.build(
+              release, verifiedImage, verifiedId, start.serial(), start.peers()));
+    } else if (step instanceof Stop stop) {
+      LOG.infof(
+          "%s: stopping FleetLM node %s: %s", observation.name(), stop.member().node(), stop.why());
+      kube.deletePod(podOf(plan.pods(), stop.member()));
+    } else if (step instanceof Await await) {
+      LOG.debugf("%s: waiting for %s", observation.name(), await.what());
+      recheck = RECHECK;
+    }
+    return plan.result(recheck);
+  }
+
+  /** What the nodes are and what they call for; a step only once a release is verified. */
+  private record Plan(
+      List<Pod> pods, RolloutState rollout, Optional<Step> step, NodeRollProgress progress) {
+
+    Result result(Duration recheck) {
+      return new Result(rollout, progress, recheck);
+    }
+  }
+
+  private Plan plan(Observation observation, String verifiedId, String verifiedImage) {
+    FleetlmRelease release = observation.release();
     List<Pod> pods = kube.clusterNodes(release);
     String key = key(release);
     Set<String> alive = pods.stream().map(ClusterNodeSync::incarnation).collect(Collectors.toSet());
     joined.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).retainAll(alive);
     unanswered.removeIf(said -> alive.stream().noneMatch(said::startsWith));
     List<Member> members = members(key, release, pods, verifiedId, verifiedImage);
+    RolloutState rollout = RolloutState.ofNodes(pods, members, wanted(release));
+    if (verifiedId == null || verifiedImage == null) {
+      waiting.remove(key);
+      return new Plan(pods, rollout, Optional.empty(), NodeRollProgress.notJudged());
+    }
     String fingerprint = new TreeSet<>(alive).toString();
     Step step =
         MemberRoll.next(
@@ -109,27 +160,35 @@ final class ClusterNodeSync {
               }
               return disagreement;
             });
-    Duration recheck = Duration.ZERO;
-    if (step instanceof Start start) {
-      LOG.infof(
-          "%s: starting FleetLM node %s with peers %s",
-          observation.name(),
-          ClusterWiring.memberNodeName(release.getSpec(), start.serial()),
-          start.peers());
-      kube.createPod(
-          ClusterMemberFactory.build(
-              release, verifiedImage, verifiedId, start.serial(), start.peers()));
-    } else if (step instanceof Stop stop) {
-      LOG.infof(
-          "%s: stopping FleetLM node %s: %s", observation.name(), stop.member().node(), stop.why());
-      kube.deletePod(podOf(pods, stop.member()));
-    } else if (step instanceof Await await) {
-      LOG.debugf("%s: waiting for %s", observation.name(), await.what());
-      recheck = RECHECK;
-    }
-    return new Result(
-        RolloutState.ofNodes(pods, members, wanted(release)), Optional.of(step), recheck);
+    return new Plan(pods, rollout, Optional.of(step), progress(key, pods, step, observation.now()));
   }
+
+  /**
+   * How long the roll has waited on the same pods: the clock starts at the first wait and starts
+   * again whenever a pod comes or goes or a step is taken (pods are never named again: serials
+   * rise). A restarted node is the same pod, so a node that keeps crashing does not reset it. Kept
+   * in memory: an operator restart starts it again, which delays a stop, never a step.
+   */
+  private NodeRollProgress progress(String key, List<Pod> pods, Step step, Instant now) {
+    if (!(step instanceof Await)) {
+      waiting.remove(key);
+      return new NodeRollProgress(Optional.of(step), Duration.ZERO, stepDeadline);
+    }
+    String podSet =
+        pods.stream()
+            .map(p -> p.getMetadata().getName())
+            .collect(Collectors.toCollection(TreeSet::new))
+            .toString();
+    Waiting since =
+        waiting.compute(
+            key,
+            (k, was) -> was != null && was.pods().equals(podSet) ? was : new Waiting(podSet, now));
+    return new NodeRollProgress(
+        Optional.of(step), Duration.between(since.since(), now), stepDeadline);
+  }
+
+  /** The pods a roll waits on, and since when. */
+  private record Waiting(String pods, Instant since) {}
 
   private List<Member> members(
       String key, FleetlmRelease release, List<Pod> pods, String verifiedId, String verifiedImage) {

@@ -26,6 +26,7 @@ import io.fleetlm.operator.rollout.ClusterState;
 import io.fleetlm.operator.rollout.MigrationPlanner;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.MigrationStep;
+import io.fleetlm.operator.rollout.NodeRollProgress;
 import io.fleetlm.operator.rollout.ReleaseHistory;
 import io.fleetlm.operator.rollout.RolloutState;
 import io.fleetlm.operator.secrets.MissingSecretException;
@@ -90,7 +91,7 @@ final class ReleaseReconciliation {
             locks,
             new SchemaRechecks(config.resync()));
     this.deployments = new DeploymentSync(kube);
-    this.clusterNodes = new ClusterNodeSync(kube, nodes);
+    this.clusterNodes = new ClusterNodeSync(kube, nodes, config.clusterStepDeadline());
     this.clusters = new ClusterSync(kube);
     this.metrics = metrics;
     this.gauges = gauges;
@@ -139,7 +140,7 @@ final class ReleaseReconciliation {
     ClusterSync.Result cluster;
     Duration requeue;
     boolean operatorNodes = startsNodesItself(observation);
-    Optional<RolloutState> nodesRollout = Optional.empty();
+    Optional<ClusterNodeSync.Result> nodesRollout = Optional.empty();
     if (migration.newlyVerified()) {
       // The verification is made durable by this pass's status write before any pod of the new
       // image can exist; the next pass, at once, rolls the Deployment. A restart in between
@@ -147,7 +148,9 @@ final class ReleaseReconciliation {
       rollout = new DeploymentSync.Result(observation.deployment(), List.of());
       if (operatorNodes) {
         nodesRollout =
-            Optional.of(clusterNodes.observe(release, migration.verifiedId(), null).rollout());
+            Optional.of(
+                clusterNodes.observe(
+                    observation, migration.verifiedId(), verifiedImage(observation, migration)));
       }
       cluster = clusters.sync(observation, false);
       requeue = AT_ONCE;
@@ -168,7 +171,7 @@ final class ReleaseReconciliation {
         rollout = new DeploymentSync.Result(Optional.empty(), List.of());
         ClusterNodeSync.Result nodes =
             clusterNodes.sync(observation, migration.verifiedId(), verifiedImage);
-        nodesRollout = Optional.of(nodes.rollout());
+        nodesRollout = Optional.of(nodes);
         nodesRecheck = nodes.recheck();
       } else {
         rollout = deployments.sync(observation, migration.verifiedId(), verifiedImage);
@@ -179,8 +182,16 @@ final class ReleaseReconciliation {
 
     // Status: computed once, written once.
     RolloutState rolloutState =
-        nodesRollout.orElseGet(() -> RolloutState.of(rollout.deployment(), wanted));
-    FleetlmReleaseStatus status = statusOf(observation, migration, rolloutState, cluster.state());
+        nodesRollout
+            .map(ClusterNodeSync.Result::rollout)
+            .orElseGet(() -> RolloutState.of(rollout.deployment(), wanted));
+    FleetlmReleaseStatus status =
+        statusOf(
+            observation,
+            migration,
+            rolloutState,
+            nodesRollout.map(ClusterNodeSync.Result::progress),
+            cluster.state());
     FleetlmRelease written = release;
     if (awaitsDeploymentController(release.getStatus(), status, rolloutState)) {
       status = release.getStatus();
@@ -392,7 +403,11 @@ final class ReleaseReconciliation {
   }
 
   private FleetlmReleaseStatus statusOf(
-      Observation observation, StepResult migration, RolloutState rollout, ClusterState cluster) {
+      Observation observation,
+      StepResult migration,
+      RolloutState rollout,
+      Optional<NodeRollProgress> nodeRoll,
+      ClusterState cluster) {
     String targetId = observation.targetId();
     Set<String> keep = new LinkedHashSet<>();
     keep.add(targetId);
@@ -408,6 +423,7 @@ final class ReleaseReconciliation {
             migration.history().find(targetId).map(ReleaseRecord::jobName).orElse(null),
             migration.progress(),
             rollout,
+            nodeRoll,
             cluster,
             migration.history().records(keep),
             observation.now()));

@@ -35,19 +35,43 @@ public final class MemberRoll {
       String pod, int serial, String node, boolean current, boolean terminating, boolean joined) {}
 
   /** What to do now; at most one change to the cluster per step. */
-  public sealed interface Step permits Start, Stop, Await, Settled {}
+  public sealed interface Step permits Start, Stop, Await, Settled {
+
+    /** The step in words, for status. */
+    String describe();
+  }
 
   /** Start the node of this serial, its peers the running nodes (CLUSTER_NODES). */
-  public record Start(int serial, List<String> peers) implements Step {}
+  public record Start(int serial, List<String> peers) implements Step {
+    @Override
+    public String describe() {
+      return "starting node " + serial + " with peers " + peers;
+    }
+  }
 
   /** Stop this node. */
-  public record Stop(Member member, String why) implements Step {}
+  public record Stop(Member member, String why) implements Step {
+    @Override
+    public String describe() {
+      return "stopping node " + member.node() + " (pod " + member.pod() + "): " + why;
+    }
+  }
 
   /** Change nothing until this holds. */
-  public record Await(String what) implements Step {}
+  public record Await(String what) implements Step {
+    @Override
+    public String describe() {
+      return "waiting for " + what;
+    }
+  }
 
   /** Every node runs the current release, at the wanted count, and the groups agree. */
-  public record Settled() implements Step {}
+  public record Settled() implements Step {
+    @Override
+    public String describe() {
+      return "every node runs the current release and FleetLM's groups agree";
+    }
+  }
 
   /**
    * @param members every pod of the release's nodes, stopping ones included
@@ -76,7 +100,7 @@ public final class MemberRoll {
     if (!running.isEmpty()) {
       Optional<String> disagreement = unconverged.get();
       if (disagreement.isPresent()) {
-        return new Await(disagreement.get());
+        return new Await("FleetLM's groups to agree: " + disagreement.get());
       }
     }
     Optional<Member> oldest = running.stream().filter(m -> !m.current()).findFirst();

@@ -11,5 +11,10 @@ public final class ConditionType {
   public static final String ROLLED_OUT = "RolledOut";
   public static final String PAUSED = "Paused";
 
+  /**
+   * Abnormal-true: the operator changes a clustered release's FleetLM nodes (clusterRoll nodes).
+   */
+  public static final String CLUSTER_CONVERGING = "ClusterConverging";
+
   private ConditionType() {}
 }

@@ -13,11 +13,13 @@ import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.kube.ClusterWiring;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
+import io.fleetlm.operator.rollout.NodeRollProgress;
 import io.fleetlm.operator.rollout.RolloutState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The one place that turns what a reconcile learned into status, conditions and phase. Ready is
@@ -41,23 +43,38 @@ public final class StatusCalculator {
     setMigrationSucceeded(conditions, migration);
     setMigrationsVerified(conditions, migration);
     boolean verified = migration.stage() == Stage.VERIFIED;
-    boolean deployed = verified && rollout.completeFor(in.targetMigrationId(), targetImage);
+    Optional<NodeRollProgress> nodeRoll = in.nodeRoll();
+    boolean deployed =
+        verified
+            && rollout.completeFor(in.targetMigrationId(), targetImage)
+            && nodeRoll.map(NodeRollProgress::settled).orElse(true);
     boolean rolledOut = deployed && in.cluster().complete();
-    boolean stalled = migration.failed();
+    // A paused roll takes no step, so it waits on nothing.
+    boolean rollStalled =
+        verified && !paused && nodeRoll.map(NodeRollProgress::stalled).orElse(false);
+    boolean stalled = migration.failed() || rollStalled;
+    Reason stalledReason = rollStalled ? Reason.ClusterNotConverging : migration.reason();
+    String stalledMessage = rollStalled ? nodeRoll.get().describe() : migration.message();
     String rolloutProgress =
         deployed
             ? in.cluster().describe()
-            : rolloutProgress(
-                rollout,
-                in.targetMigrationId(),
-                targetImage,
-                ClusterWiring.enabled(release.getSpec()));
+            : nodeRoll
+                .map(roll -> nodeRollProgress(rollout, roll, in.targetMigrationId(), targetImage))
+                .orElseGet(
+                    () ->
+                        rolloutProgress(
+                            rollout,
+                            in.targetMigrationId(),
+                            targetImage,
+                            ClusterWiring.enabled(release.getSpec())));
+    String workload = nodeRoll.isPresent() ? "the FleetLM nodes" : "the Deployment";
+    nodeRoll.ifPresent(roll -> setClusterConverging(conditions, roll, rollStalled));
     if (rolledOut) {
       conditions.set(
           ConditionType.ROLLED_OUT,
           TRUE,
           Reason.RolloutComplete,
-          "Deployment " + rollout.describe());
+          (nodeRoll.isPresent() ? "FleetLM nodes: " : "Deployment ") + rollout.describe());
     } else if (verified) {
       conditions.set(
           ConditionType.ROLLED_OUT,
@@ -70,10 +87,10 @@ public final class StatusCalculator {
           FALSE,
           Reason.AwaitingVerification,
           rollout.exists()
-              ? "the Deployment keeps running "
-                  + rollout.image()
-                  + " until the new release is verified"
-              : "the Deployment is created once the migrations are verified");
+              ? workload + " keep running " + rollout.image() + " until the new release is verified"
+              : nodeRoll.isPresent()
+                  ? "the FleetLM nodes are started once the migrations are verified"
+                  : "the Deployment is created once the migrations are verified");
     }
     Reason waitingReason = verified ? Reason.RollingOut : migration.reason();
     String waitingMessage = verified ? rolloutProgress : migration.message();
@@ -86,6 +103,8 @@ public final class StatusCalculator {
     if (rolledOut) {
       conditions.set(
           ConditionType.READY, TRUE, Reason.Ready, targetImage + " is verified and rolled out");
+    } else if (rollStalled) {
+      conditions.set(ConditionType.READY, FALSE, stalledReason, stalledMessage);
     } else {
       conditions.set(ConditionType.READY, FALSE, waitingReason, waitingMessage);
     }
@@ -98,8 +117,8 @@ public final class StatusCalculator {
     conditions.set(
         ConditionType.STALLED,
         stalled ? TRUE : FALSE,
-        stalled ? migration.reason() : Reason.Progressing,
-        stalled ? migration.message() : "");
+        stalled ? stalledReason : Reason.Progressing,
+        stalled ? stalledMessage : "");
     if (paused) {
       conditions.set(
           ConditionType.PAUSED,
@@ -123,7 +142,8 @@ public final class StatusCalculator {
             ? migration.schemaVersion()
             : previous.getSchemaVersion());
     status.setMigrationJob(in.migrationJob());
-    status.setFailureMessage(stalled ? migration.failureMessage() : null);
+    status.setFailureMessage(
+        stalled ? (rollStalled ? stalledMessage : migration.failureMessage()) : null);
     status.setReplicas(rollout.exists() ? rollout.replicas() : null);
     status.setReadyReplicas(rollout.exists() ? rollout.ready() : null);
     status.setReady(rollout.ready() + "/" + rollout.wanted());
@@ -131,7 +151,10 @@ public final class StatusCalculator {
     status.setWarnings(SpecWarnings.of(release));
     status.setService(in.cluster().service());
     status.setHeadlessService(in.cluster().headlessService());
-    status.setClusterMembers(in.cluster().service() == null ? null : in.cluster().members());
+    status.setClusterMembers(
+        in.cluster().service() == null
+            ? null
+            : nodeRoll.isPresent() ? rollout.available() : in.cluster().members());
     status.setHistory(in.history());
     return status;
   }
@@ -228,6 +251,45 @@ public final class StatusCalculator {
       pending.add("the Deployment controller has not seen the latest change yet");
     }
     pending.add(rollout.describe());
+    return String.join("; ", pending);
+  }
+
+  /**
+   * The roll of FleetLM nodes the operator starts itself: True while a step waits on FleetLM or is
+   * taken, with members joined/desired and the step (the group or node FleetLM has not settled).
+   */
+  private static void setClusterConverging(
+      Conditions conditions, NodeRollProgress roll, boolean stalled) {
+    if (roll.settled()) {
+      conditions.set(
+          ConditionType.CLUSTER_CONVERGING, FALSE, Reason.ClusterConverged, roll.describe());
+    } else {
+      conditions.set(
+          ConditionType.CLUSTER_CONVERGING,
+          TRUE,
+          stalled ? Reason.ClusterNotConverging : Reason.ClusterConverging,
+          roll.describe());
+    }
+  }
+
+  /** Says which of Ready's requirements the FleetLM nodes do not meet yet, and the roll's step. */
+  private static String nodeRollProgress(
+      RolloutState rollout, NodeRollProgress roll, String targetMigrationId, String targetImage) {
+    List<String> pending = new ArrayList<>();
+    if (rollout.exists()
+        && (!targetImage.equals(rollout.image()) || !rollout.labelledFor(targetMigrationId))) {
+      pending.add("the newest FleetLM node runs " + rollout.image() + ", not " + targetImage);
+    }
+    pending.add(
+        rollout.updated()
+            + "/"
+            + rollout.wanted()
+            + " FleetLM nodes of the current release have joined their Raft groups, "
+            + rollout.available()
+            + " joined and Ready, "
+            + rollout.total()
+            + " pods in total");
+    pending.add(roll.describe());
     return String.join("; ", pending);
   }
 

@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.gitops.ArgoCdHealth;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,14 +21,6 @@ class StatusContractIT {
   private static final String NAME = "chat";
   private static final String V1 = "ghcr.io/acme/fleetlm:1.0.0";
   private static final String V2 = "ghcr.io/acme/fleetlm:2.0.0";
-  private static final ResourceDefinitionContext RELEASES =
-      new ResourceDefinitionContext.Builder()
-          .withGroup("fleetlm.io")
-          .withVersion("v1alpha1")
-          .withKind("FleetlmRelease")
-          .withPlural("fleetlmreleases")
-          .withNamespaced(true)
-          .build();
 
   private ReleaseTestBed bed;
 
@@ -116,36 +104,18 @@ class StatusContractIT {
   }
 
   private JsonNode served() {
-    GenericKubernetesResource object =
-        bed.client
-            .genericKubernetesResources(RELEASES)
-            .inNamespace(bed.namespace)
-            .withName(NAME)
-            .get();
-    return Serialization.jsonMapper().valueToTree(object);
+    return StatusReaders.served(bed.client, bed.namespace, NAME);
   }
 
   private String kstatus() {
-    Tools.Result result = Tools.runWithInput(Map.of(), Serialization.asJson(served()), "kstatus");
-    assertThat(result.exitCode()).as(result.output()).isZero();
-    return result.output().trim();
+    return StatusReaders.kstatus(bed.client, bed.namespace, NAME);
   }
 
   private ArgoCdHealth.Health argo() {
-    return ArgoCdHealth.of(served());
+    return StatusReaders.argo(bed.client, bed.namespace, NAME);
   }
 
   private boolean kubectlWaitReady() {
-    Tools.Result result =
-        Tools.run(
-            TestCluster.kubeconfigEnv(),
-            "kubectl",
-            "wait",
-            "--for=condition=Ready",
-            "--timeout=2s",
-            "-n",
-            bed.namespace,
-            "fleetlmrelease/" + NAME);
-    return result.exitCode() == 0;
+    return StatusReaders.kubectlWaitReady(bed.namespace, NAME);
   }
 }

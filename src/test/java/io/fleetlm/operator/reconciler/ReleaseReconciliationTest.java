@@ -878,6 +878,103 @@ class ReleaseReconciliationTest {
     assertThat(status().getReadyReplicas()).isEqualTo(3);
   }
 
+  /**
+   * Ready, RolledOut and ClusterConverging say only what FleetLM said: not Ready while a group of
+   * the three joined nodes is short of a member; then, in a roll, a group that keeps the departed
+   * node holds the roll and, past the step deadline, stalls the release with a reason naming the
+   * group; once the group lets the node go (by hand), the roll goes on by itself.
+   */
+  @Test
+  void withClusterRollNodesStatusSaysWhatFleetlmSaysAndAStuckGroupStallsTheRollNamingIt() {
+    FakeFleetlmNodes nodes = new FakeFleetlmNodes();
+    reconciliation =
+        reconciliationWith(
+            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    String three = "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3";
+    startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm-00001@10.0.0.1");
+    startJoined(nodes, "chat-00002", "10.0.0.2", "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2");
+    startJoined(nodes, "chat-00003", "10.0.0.3", three);
+    joinWithGroupsOf(nodes, "chat-00003", "fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3");
+    reconcile();
+    assertThat(condition("Ready").getStatus())
+        .as("chat-00003 answers for a group of two: %s", condition("Ready").getMessage())
+        .isEqualTo("False");
+    assertThat(condition("ClusterConverging").getStatus()).isEqualTo("True");
+    assertThat(condition("ClusterConverging").getMessage())
+        .contains("Raft group 0")
+        .contains("2 of 3 members");
+    assertThat(condition("Ready").getMessage())
+        .contains("3/3 FleetLM nodes of the current release have joined their Raft groups")
+        .doesNotContain("Deployment");
+
+    joinWithGroupsOf(nodes, "chat-00003", three);
+    reconcile();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(condition("ClusterConverging").getStatus()).isEqualTo("False");
+    assertThat(condition("ClusterConverging").getReason()).isEqualTo("ClusterConverged");
+    assertThat(condition("RolledOut").getMessage()).startsWith("FleetLM nodes: 3/3");
+
+    edit(
+        r -> {
+          r.getSpec().setImage(V2);
+          r.getSpec().getMigration().setExpectedVersion("1002");
+        });
+    reconcile();
+    assertThat(condition("RolledOut").getMessage())
+        .isEqualTo("the FleetLM nodes keep running " + V1 + " until the new release is verified");
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001", "1002");
+    reconcile();
+    assertThat(kube.calls).contains("deletePod chat-00001");
+    kube.nodeGone("chat-00001");
+    reconcile();
+    assertThat(condition("Ready").getStatus()).isEqualTo("False");
+    assertThat(condition("Stalled").getStatus()).isEqualTo("False");
+    assertThat(condition("ClusterConverging").getMessage())
+        .contains("Raft group 0")
+        .contains("still lists fleetlm-00001@10.0.0.1");
+
+    now = now.plus(Duration.ofMinutes(11));
+    reconcile();
+    assertThat(condition("Stalled").getStatus()).isEqualTo("True");
+    assertThat(condition("Stalled").getReason()).isEqualTo("ClusterNotConverging");
+    assertThat(condition("Ready").getReason()).isEqualTo("ClusterNotConverging");
+    assertThat(condition("Ready").getMessage())
+        .contains("Raft group 0")
+        .contains("no progress for more than 600 s");
+    assertThat(status().getPhase()).isEqualTo(Phase.Failed);
+    assertThat(kube.clusterNodes).as("no node is started beside a stuck group").hasSize(2);
+    assertThat(status().getClusterMembers()).as("nodes that said they joined").isEqualTo(2);
+
+    String two = "fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3";
+    nodes.groups.put(
+        "chat-00002", List.of(RaftConvergence.Answer.listing(0, List.of(two.split(",")))));
+    nodes.groups.put(
+        "chat-00003", List.of(RaftConvergence.Answer.listing(0, List.of(two.split(",")))));
+    reconcile();
+    assertThat(kube.clusterNodes).containsOnlyKeys("chat-00002", "chat-00003", "chat-00004");
+    assertThat(condition("Stalled").getStatus()).isEqualTo("False");
+    assertThat(condition("ClusterConverging").getReason()).isEqualTo("ClusterConverging");
+  }
+
+  /**
+   * Reconciles until the pod exists, runs it at this IP, and has its node join with these peers.
+   */
+  private void startJoined(FakeFleetlmNodes nodes, String pod, String ip, String members) {
+    if (status() == null || kube.jobs.isEmpty()) {
+      reconcile();
+      kube.finishJob(jobName(), true, null, 0);
+      database.applied("1000", "1001");
+    }
+    reconcile();
+    reconcile();
+    assertThat(kube.clusterNodes).containsKey(pod);
+    kube.runNode(pod, ip);
+    for (String running : kube.clusterNodes.keySet()) {
+      joinWithGroupsOf(nodes, running, members);
+    }
+  }
+
   private void joinWithGroupsOf(FakeFleetlmNodes nodes, String pod, String members) {
     nodes.joined.add(pod);
     nodes.groups.put(pod, List.of(RaftConvergence.Answer.listing(0, List.of(members.split(",")))));

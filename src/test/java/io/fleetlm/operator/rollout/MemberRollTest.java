@@ -72,7 +72,7 @@ class MemberRollTest {
         MemberRoll.next(
             List.of(joined(2, false), joined(3, false)), 3, () -> Optional.of(disagreement));
 
-    assertThat(step).isEqualTo(new Await(disagreement));
+    assertThat(step).isEqualTo(new Await("FleetLM's groups to agree: " + disagreement));
   }
 
   /**

@@ -4,12 +4,16 @@ import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.kube.ReleaseFixture;
 import io.fleetlm.operator.rollout.ClusterState;
+import io.fleetlm.operator.rollout.MemberRoll.Await;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
+import io.fleetlm.operator.rollout.NodeRollProgress;
 import io.fleetlm.operator.rollout.RolloutState;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -51,6 +55,17 @@ public final class ReasonStatuses {
         release.getSpec().setPaused(true);
         yield compute(release, Stage.PAUSED, Reason.Paused, HALF);
       }
+      case ClusterNotConverging ->
+          compute(
+              release,
+              Stage.VERIFIED,
+              Reason.Verified,
+              DONE,
+              Optional.of(
+                  new NodeRollProgress(
+                      Optional.of(new Await("FleetLM's groups to agree: Raft group 7 ...")),
+                      Duration.ofMinutes(11),
+                      Duration.ofMinutes(10))));
       case ReconcileError, InvalidPodTemplate ->
           StatusCalculator.error(release, reason, "the API server said no", true, NOW);
       default ->
@@ -66,6 +81,15 @@ public final class ReasonStatuses {
 
   private static io.fleetlm.operator.api.FleetlmReleaseStatus compute(
       FleetlmRelease release, Stage stage, Reason reason, RolloutState rollout) {
+    return compute(release, stage, reason, rollout, Optional.empty());
+  }
+
+  private static io.fleetlm.operator.api.FleetlmReleaseStatus compute(
+      FleetlmRelease release,
+      Stage stage,
+      Reason reason,
+      RolloutState rollout,
+      Optional<NodeRollProgress> nodeRoll) {
     return StatusCalculator.compute(
         new StatusInputs(
             release,
@@ -75,6 +99,7 @@ public final class ReasonStatuses {
             "chat-migrate-target",
             new MigrationProgress(stage, reason, "what happened", null, "details"),
             rollout,
+            nodeRoll,
             new ClusterState(true, "chat", "chat-headless", 3, 3),
             List.of(),
             NOW));

@@ -9,11 +9,16 @@ import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.api.ReleaseCondition;
 import io.fleetlm.operator.kube.ReleaseFixture;
 import io.fleetlm.operator.rollout.ClusterState;
+import io.fleetlm.operator.rollout.MemberRoll.Await;
+import io.fleetlm.operator.rollout.MemberRoll.Settled;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
+import io.fleetlm.operator.rollout.NodeRollProgress;
 import io.fleetlm.operator.rollout.RolloutState;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -183,6 +188,58 @@ class StatusCalculatorTest {
         .isEqualTo(T0.plusSeconds(60).toString());
   }
 
+  /**
+   * The nodes the operator starts itself: Ready only once the roll is settled, even when every
+   * count looks done; a wait past the deadline is Stalled, except while paused (no step is taken).
+   */
+  @Test
+  void withNodesReadyWaitsForTheSettledRollAndAWaitPastTheDeadlineStallsUnlessPaused() {
+    Await stuck = new Await("FleetLM's groups to agree: Raft group 7 still lists n1");
+    Duration deadline = Duration.ofMinutes(10);
+
+    FleetlmReleaseStatus waiting =
+        computeWithNodes(new NodeRollProgress(Optional.of(stuck), Duration.ZERO, deadline));
+    assertThat(status(waiting, ConditionType.READY)).isEqualTo("False");
+    assertThat(condition(waiting, ConditionType.READY).getMessage()).contains("Raft group 7");
+    assertThat(status(waiting, ConditionType.CLUSTER_CONVERGING)).isEqualTo("True");
+    assertThat(status(waiting, ConditionType.STALLED)).isEqualTo("False");
+
+    NodeRollProgress past =
+        new NodeRollProgress(Optional.of(stuck), Duration.ofMinutes(11), deadline);
+    FleetlmReleaseStatus stalled = computeWithNodes(past);
+    assertThat(condition(stalled, ConditionType.STALLED).getReason())
+        .isEqualTo("ClusterNotConverging");
+    assertThat(stalled.getPhase()).isEqualTo(Phase.Failed);
+    assertThat(stalled.getFailureMessage()).contains("Raft group 7");
+
+    release.getSpec().setPaused(true);
+    assertThat(status(computeWithNodes(past), ConditionType.STALLED)).isEqualTo("False");
+
+    release.getSpec().setPaused(false);
+    FleetlmReleaseStatus settled =
+        computeWithNodes(new NodeRollProgress(Optional.of(new Settled()), Duration.ZERO, deadline));
+    assertThat(settled.getPhase()).isEqualTo(Phase.Ready);
+    assertThat(condition(settled, ConditionType.CLUSTER_CONVERGING).getReason())
+        .isEqualTo("ClusterConverged");
+  }
+
+  private FleetlmReleaseStatus computeWithNodes(NodeRollProgress roll) {
+    StatusInputs in = inputs(Stage.VERIFIED, DONE, T0);
+    return StatusCalculator.compute(
+        new StatusInputs(
+            in.release(),
+            in.targetMigrationId(),
+            in.verifiedMigrationId(),
+            in.database(),
+            in.migrationJob(),
+            in.migration(),
+            in.rollout(),
+            Optional.of(roll),
+            in.cluster(),
+            in.history(),
+            in.now()));
+  }
+
   private FleetlmReleaseStatus compute(Stage stage, RolloutState rollout) {
     return StatusCalculator.compute(inputs(stage, rollout, T0));
   }
@@ -198,6 +255,7 @@ class StatusCalculatorTest {
         "chat-migrate-target",
         progress,
         rollout,
+        Optional.empty(),
         new ClusterState(true, "chat", "chat-headless", members, rollout.wanted()),
         List.of(),
         now);

@@ -1,0 +1,52 @@
+package io.fleetlm.operator.rollout;
+
+import io.fleetlm.operator.rollout.MemberRoll.Await;
+import io.fleetlm.operator.rollout.MemberRoll.Settled;
+import io.fleetlm.operator.rollout.MemberRoll.Step;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Where the roll of a clustered release's FleetLM nodes stands ({@link MemberRoll}), for status.
+ *
+ * @param step the step this pass judged; empty when none was (the release is not verified yet)
+ * @param waited how long the roll has waited on the same pods for the same kind of answer
+ * @param deadline how long it may wait so before it stops and says so
+ */
+public record NodeRollProgress(Optional<Step> step, Duration waited, Duration deadline) {
+
+  public static NodeRollProgress notJudged() {
+    return new NodeRollProgress(Optional.empty(), Duration.ZERO, Duration.ZERO);
+  }
+
+  /** Every node runs the current release, at the wanted count, and FleetLM's groups agree. */
+  public boolean settled() {
+    return step.filter(Settled.class::isInstance).isPresent();
+  }
+
+  /**
+   * The roll waits for FleetLM and has not moved for longer than the deadline: no new pod, none
+   * gone. FleetLM's coordinator never changes a group it does not host (issue 33), so such a wait
+   * can last forever; the roll still takes its step if FleetLM's answer comes.
+   */
+  public boolean stalled() {
+    return step.filter(Await.class::isInstance).isPresent() && waited.compareTo(deadline) > 0;
+  }
+
+  public String describe() {
+    String now =
+        step.map(Step::describe).orElse("the nodes are not changed until the release is verified");
+    if (stalled()) {
+      // No figure that grows: the status is written only when it changes.
+      return "no progress for more than "
+          + deadline.toSeconds()
+          + " s, "
+          + now
+          + ". FleetLM-era images cannot change a Raft group their coordinator does not host, so"
+          + " this may never come by itself: at most 3 replicas avoid it; otherwise remove the"
+          + " departed node from the named group by hand (:ra.remove_member through the release's"
+          + " rpc, on a node that hosts the group), and the roll goes on";
+    }
+    return now;
+  }
+}
