@@ -2,6 +2,7 @@ package io.fleetlm.operator.kube;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
@@ -55,7 +56,12 @@ public final class ClusterMemberFactory {
         .withAnnotations(template.getMetadata().getAnnotations())
         .withOwnerReferences(OwnerReferences.controlledBy(release))
         .endMetadata()
-        .withSpec(template.getSpec())
+        .withSpec(
+            new PodSpecBuilder(template.getSpec())
+                // A node that ended is replaced under a new name, never restarted under its own
+                // (MemberRoll).
+                .withRestartPolicy("Never")
+                .build())
         .build();
   }
 

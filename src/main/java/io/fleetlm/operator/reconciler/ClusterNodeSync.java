@@ -220,7 +220,18 @@ final class ClusterNodeSync {
         node,
         current,
         terminating,
-        node != null && !terminating && joined(key, pod));
+        node != null && !terminating && joined(key, pod),
+        ended(pod));
+  }
+
+  /** The pod's node ended: its phase says so, or its app container terminated. */
+  private static boolean ended(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return "Failed".equals(phase)
+        || "Succeeded".equals(phase)
+        || appContainer(pod)
+            .map(c -> c.getState() != null && c.getState().getTerminated() != null)
+            .orElse(false);
   }
 
   /** Asks the node only while its container runs, and only until it said yes. */

@@ -30,9 +30,16 @@ public final class MemberRoll {
    * @param current whether it runs the release the spec wants now (image, settings)
    * @param terminating the pod is being deleted
    * @param joined FleetLM says the node holds all its groups ({@code ready?()})
+   * @param ended its container ended, and is never restarted (the pod's restartPolicy is Never)
    */
   public record Member(
-      String pod, int serial, String node, boolean current, boolean terminating, boolean joined) {}
+      String pod,
+      int serial,
+      String node,
+      boolean current,
+      boolean terminating,
+      boolean joined,
+      boolean ended) {}
 
   /** What to do now; at most one change to the cluster per step. */
   public sealed interface Step permits Start, Stop, Await, Settled {
@@ -85,6 +92,14 @@ public final class MemberRoll {
     Optional<Member> stopping = members.stream().filter(Member::terminating).findFirst();
     if (stopping.isPresent()) {
       return new Await("pod " + stopping.get().pod() + " to stop");
+    }
+    // A node is never restarted under its name: restarted, it would start every group again with
+    // an empty log under a server id its groups still list, and as the lowest node of a replica
+    // set it would call :ra.start_cluster for groups that run elsewhere (fleetlm-runtime-facts
+    // Q6, Q6b). Its pod goes, and a node named above every other replaces it.
+    Optional<Member> ended = members.stream().filter(Member::ended).findFirst();
+    if (ended.isPresent()) {
+      return new Stop(ended.get(), "its node ended; a new node replaces it");
     }
     List<Member> running =
         members.stream().sorted(Comparator.comparingInt(Member::serial)).toList();

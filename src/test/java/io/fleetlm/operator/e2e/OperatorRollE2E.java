@@ -1,9 +1,10 @@
 package io.fleetlm.operator.e2e;
 
+import static io.fleetlm.operator.e2e.DoubleReleases.APP_2;
+import static io.fleetlm.operator.e2e.DoubleReleases.GROUPS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
@@ -35,12 +35,6 @@ import org.junit.jupiter.api.Test;
  * node and each step waits for FleetLM's own answers.
  */
 class OperatorRollE2E {
-
-  private static final String APP_1 = "localhost/fleetlm/app:1";
-  private static final String APP_2 = "localhost/fleetlm/app:2";
-  private static final String V2 = "20251001063431";
-  private static final String V4 = "20251019063736";
-  private static final int GROUPS = 32;
 
   /** Short, so that a stuck roll says so within the test; a healthy step takes about 20 s. */
   private static final Duration STEP_DEADLINE = Duration.ofSeconds(60);
@@ -103,13 +97,7 @@ class OperatorRollE2E {
     try (FewestServing serving = new FewestServing("trio")) {
       rolled = Instant.now();
       upgrade("trio");
-      explainingFailure(
-          "trio",
-          () ->
-              await()
-                  .atMost(RealNode.TIMEOUT)
-                  .pollInterval(Duration.ofSeconds(1))
-                  .until(() -> serials("trio").contains(4)));
+      awaitFor("trio", () -> serials("trio").contains(4));
       assertThat(StatusReaders.kstatus(client, apps, "trio")).startsWith("InProgress");
       assertThat(StatusReaders.kubectlWaitReady(apps, "trio"))
           .as("kubectl wait returns only when the roll is done")
@@ -137,6 +125,24 @@ class OperatorRollE2E {
     assertThat(StatusReaders.kstatus(client, apps, "trio")).startsWith("Current");
     assertThat(StatusReaders.argo(client, apps, "trio").status()).isEqualTo("Healthy");
     assertThat(StatusReaders.kubectlWaitReady(apps, "trio")).isTrue();
+
+    // Node 4, now the lowest of every replica set, ends. Restarted under its name it would call
+    // :ra.start_cluster for every group (the StatefulSet's pod 0 in FleetlmDoubleE2E); its pod is
+    // never restarted, and a node named above every other replaces it.
+    Instant crashed = Instant.now();
+    RealNode.rpc(apps, "trio-00004", "System.halt(1)");
+    awaitFor(
+        "trio",
+        () ->
+            serials("trio").equals(List.of(5, 6, 7))
+                && readyAtItsGeneration(Releases.get(client, apps, "trio")));
+    System.out.printf(
+        "measured: clusterRoll=nodes, a node that ended replaced, to Ready %d s%n",
+        Duration.between(crashed, Instant.now()).toSeconds());
+    assertThat(events.of("found_attempt")).as("no node came back under its name").isEmpty();
+    assertThat(events.of("quorum_lost")).isEmpty();
+    assertThat(events.of("bootstrap")).hasSize(1);
+    assertEveryGroupHoldsExactlyTheRunningNodes("trio");
   }
 
   /**
@@ -200,46 +206,22 @@ class OperatorRollE2E {
   }
 
   private static void createRelease(String name, String database, int replicas) {
-    Releases.createDatabaseSecretNamed(client, apps, name + "-db", db.ectoUrlForPods(database));
-    FleetlmRelease release = node.place(Releases.release(apps, name, APP_1, V2, replicas));
-    release.getSpec().getDatabase().getUrlSecretRef().setName(name + "-db");
-    release.getSpec().getDatabase().getSecretKeyBaseSecretRef().setName(name + "-db");
-    release
-        .getSpec()
-        .setEnv(
-            List.of(
-                new EnvVar("FLEETLM_STANDIN_GROUPS", "" + GROUPS, null),
-                new EnvVar("FLEETLM_STANDIN_DEBOUNCE_MS", "1000", null),
-                new EnvVar("FLEETLM_STANDIN_REBALANCE_MS", "500", null)));
-    client.resource(release).create();
+    DoubleReleases.create(client, node, db, apps, name, database, replicas);
   }
 
   private static void upgrade(String name) {
-    Releases.edit(
-        client,
-        apps,
-        name,
-        r -> {
-          r.getSpec().setImage(APP_2);
-          r.getSpec().getMigration().setExpectedVersion(V4);
-        });
+    DoubleReleases.upgrade(client, apps, name);
   }
 
   private static void awaitRolledTo(String name) {
     explainingFailure(
         name,
         () ->
-            await()
-                .atMost(RealNode.TIMEOUT.multipliedBy(2))
-                .pollInterval(Duration.ofSeconds(1))
-                .until(
-                    () -> Releases.get(client, apps, name),
-                    r -> APP_2.equals(r.getStatus().getCurrentImage()) && readyAtItsGeneration(r)));
+            DoubleReleases.awaitReady(client, apps, name, APP_2, RealNode.TIMEOUT.multipliedBy(2)));
   }
 
   private static boolean readyAtItsGeneration(FleetlmRelease r) {
-    return Releases.condition(r, "Ready").map(c -> "True".equals(c.getStatus())).orElse(false)
-        && Objects.equals(r.getStatus().getObservedGeneration(), r.getMetadata().getGeneration());
+    return DoubleReleases.readyAtItsGeneration(r);
   }
 
   /**
@@ -297,6 +279,14 @@ class OperatorRollE2E {
     public void close() {
       informer.close();
     }
+  }
+
+  /** Waits, polling every second, until the condition holds, explaining a failure. */
+  private static void awaitFor(String name, java.util.concurrent.Callable<Boolean> condition) {
+    explainingFailure(
+        name,
+        () ->
+            await().atMost(RealNode.TIMEOUT).pollInterval(Duration.ofSeconds(1)).until(condition));
   }
 
   /** A wait that fails says where the release, its pods and the operator were. */

@@ -50,6 +50,9 @@ class ClusterMemberFactoryTest {
     assertThat(pod.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(owner -> assertThat(owner.getController()).isTrue());
+    assertThat(pod.getSpec().getRestartPolicy())
+        .as("a node that ended is replaced under a new name, never restarted under its own")
+        .isEqualTo("Never");
   }
 
   @Test

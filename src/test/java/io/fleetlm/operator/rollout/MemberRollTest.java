@@ -36,7 +36,7 @@ class MemberRollTest {
   @Test
   void nothingChangesWhileANodeHasNotJoinedItsGroups() {
     List<Member> members =
-        List.of(joined(1, true), new Member(pod(2), 2, node(2), true, false, false));
+        List.of(joined(1, true), new Member(pod(2), 2, node(2), true, false, false, false));
 
     Step step =
         MemberRoll.next(members, 3, () -> fail("asked the groups before every node joined"));
@@ -49,7 +49,7 @@ class MemberRollTest {
   void nothingChangesWhileAPodHasNoIpOrIsStopping() {
     assertThat(
             MemberRoll.next(
-                List.of(joined(1, true), new Member(pod(2), 2, null, true, false, false)),
+                List.of(joined(1, true), new Member(pod(2), 2, null, true, false, false, false)),
                 3,
                 AGREED))
         .isEqualTo(new Await("pod " + pod(2) + " to get an IP and start its node"));
@@ -58,10 +58,25 @@ class MemberRollTest {
                 List.of(
                     joined(2, true),
                     joined(3, true),
-                    new Member(pod(1), 1, node(1), false, true, true)),
+                    new Member(pod(1), 1, node(1), false, true, true, false)),
                 3,
                 AGREED))
         .isEqualTo(new Await("pod " + pod(1) + " to stop"));
+  }
+
+  /**
+   * A node whose container ended is stopped at once, before anything else waits on it, and is
+   * replaced under a new name once its groups let it go: never restarted as itself.
+   */
+  @Test
+  void aNodeThatEndedIsStoppedAndReplacedAboveEveryOther() {
+    Member ended = new Member(pod(1), 1, node(1), true, false, false, true);
+    List<Member> members = List.of(ended, joined(2, true), joined(3, true));
+
+    assertThat(MemberRoll.next(members, 3, () -> fail("asked the groups of an ended node")))
+        .isEqualTo(new Stop(ended, "its node ended; a new node replaces it"));
+    assertThat(MemberRoll.next(List.of(joined(2, true), joined(3, true)), 3, AGREED))
+        .isEqualTo(new Start(4, List.of(node(2), node(3))));
   }
 
   @Test
@@ -126,13 +141,13 @@ class MemberRollTest {
   void theNextSerialIsAboveEveryPodStillThereStoppingOnesIncluded() {
     assertThat(
             MemberRoll.nextSerial(
-                List.of(joined(4, true), new Member(pod(9), 9, node(9), false, true, true))))
+                List.of(joined(4, true), new Member(pod(9), 9, node(9), false, true, true, false))))
         .isEqualTo(10);
     assertThat(MemberRoll.nextSerial(List.of())).isEqualTo(1);
   }
 
   private static Member joined(int serial, boolean current) {
-    return new Member(pod(serial), serial, node(serial), current, false, true);
+    return new Member(pod(serial), serial, node(serial), current, false, true, false);
   }
 
   private static String pod(int serial) {
