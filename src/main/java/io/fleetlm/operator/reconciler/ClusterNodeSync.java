@@ -97,7 +97,10 @@ final class ClusterNodeSync {
 
   Result sync(Observation observation, String verifiedId, String verifiedImage) {
     if (verifiedId == null || verifiedImage == null || observation.paused()) {
-      return observe(observation, verifiedId, verifiedImage);
+      Result observed = observe(observation, verifiedId, verifiedImage);
+      // A paused roll waits on nothing: its clock starts again when it resumes.
+      waiting.remove(key(observation.release()));
+      return observed;
     }
     Plan plan = plan(observation, verifiedId, verifiedImage);
     FleetlmRelease release = observation.release();

@@ -946,6 +946,20 @@ class ReleaseReconciliationTest {
     assertThat(kube.clusterNodes).as("no node is started beside a stuck group").hasSize(2);
     assertThat(status().getClusterMembers()).as("nodes that said they joined").isEqualTo(2);
 
+    edit(r -> r.getSpec().setPaused(true));
+    reconcile();
+    assertThat(condition("Stalled").getStatus())
+        .as("a paused roll waits on nothing")
+        .isEqualTo("False");
+    edit(r -> r.getSpec().setPaused(false));
+    reconcile();
+    assertThat(condition("Stalled").getStatus())
+        .as("resumed, the roll's clock starts again")
+        .isEqualTo("False");
+    now = now.plus(Duration.ofMinutes(11));
+    reconcile();
+    assertThat(condition("Stalled").getReason()).isEqualTo("ClusterNotConverging");
+
     String two = "fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3";
     nodes.groups.put(
         "chat-00002", List.of(RaftConvergence.Answer.listing(0, List.of(two.split(",")))));
