@@ -130,6 +130,11 @@ public record RolloutState(
     return SchemaRepair.podIdentity(targetMigrationId).equals(migrationId);
   }
 
+  /** Whether the newest pods run the target: its image, and its identity ({@link #labelledFor}). */
+  public boolean runs(String targetMigrationId, String targetImage) {
+    return labelledFor(targetMigrationId) && targetImage.equals(image);
+  }
+
   /**
    * True only when what Ready claims can be seen on the Deployment: it runs the target release's
    * image at the replicas the spec asks for, every pod is on the current template and available, no
@@ -137,8 +142,7 @@ public record RolloutState(
    */
   public boolean completeFor(String targetMigrationId, String targetImage) {
     return exists
-        && labelledFor(targetMigrationId)
-        && targetImage.equals(image)
+        && runs(targetMigrationId, targetImage)
         && migrateOnBootOff
         && observed
         && replicas == wanted

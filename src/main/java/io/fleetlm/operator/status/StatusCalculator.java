@@ -222,7 +222,7 @@ public final class StatusCalculator {
       return "creating the Deployment for " + targetImage;
     }
     List<String> pending = new ArrayList<>();
-    if (!targetImage.equals(rollout.image()) || !rollout.labelledFor(targetMigrationId)) {
+    if (!rollout.runs(targetMigrationId, targetImage)) {
       pending.add("the Deployment runs " + rollout.image() + ", not " + targetImage);
     }
     if (rollout.replicas() != rollout.wanted() && clustered) {
@@ -276,8 +276,7 @@ public final class StatusCalculator {
   private static String nodeRollProgress(
       RolloutState rollout, NodeRollProgress roll, String targetMigrationId, String targetImage) {
     List<String> pending = new ArrayList<>();
-    if (rollout.exists()
-        && (!targetImage.equals(rollout.image()) || !rollout.labelledFor(targetMigrationId))) {
+    if (rollout.exists() && !rollout.runs(targetMigrationId, targetImage)) {
       pending.add("the newest FleetLM node runs " + rollout.image() + ", not " + targetImage);
     }
     pending.add(

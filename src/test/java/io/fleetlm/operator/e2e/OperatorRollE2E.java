@@ -160,13 +160,7 @@ class OperatorRollE2E {
         "quad", () -> Releases.awaitPhase(client, apps, "quad", "Ready", RealNode.TIMEOUT));
 
     Releases.edit(client, apps, "quad", r -> r.getSpec().setReplicas(4));
-    explainingFailure(
-        "quad",
-        () ->
-            await()
-                .atMost(RealNode.TIMEOUT)
-                .pollInterval(Duration.ofSeconds(1))
-                .until(() -> Releases.get(client, apps, "quad"), r -> readyAtItsGeneration(r)));
+    awaitFor("quad", () -> readyAtItsGeneration(Releases.get(client, apps, "quad")));
     assertThat(Releases.get(client, apps, "quad").getStatus().getWarnings())
         .anySatisfy(w -> assertThat(w).contains("with more than 3 replicas a roll or scale-down"));
     assertThat(serials("quad")).containsExactly(1, 2, 3, 4);

@@ -961,10 +961,8 @@ class ReleaseReconciliationTest {
     assertThat(condition("Stalled").getReason()).isEqualTo("ClusterNotConverging");
 
     String two = "fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3";
-    nodes.groups.put(
-        "chat-00002", List.of(RaftConvergence.Answer.listing(0, List.of(two.split(",")))));
-    nodes.groups.put(
-        "chat-00003", List.of(RaftConvergence.Answer.listing(0, List.of(two.split(",")))));
+    joinWithGroupsOf(nodes, "chat-00002", two);
+    joinWithGroupsOf(nodes, "chat-00003", two);
     reconcile();
     assertThat(kube.clusterNodes).containsOnlyKeys("chat-00002", "chat-00003", "chat-00004");
     assertThat(condition("Stalled").getStatus()).isEqualTo("False");
