@@ -79,6 +79,13 @@ public class FleetlmReleaseStatus {
           + " spec asks for.")
   private Integer clusterMembers;
 
+  @JsonPropertyDescription(
+      "With the operator's clusterRoll nodes, the highest serial of any FleetLM node started for"
+          + " this release. A new node is numbered above it, so no node name is used twice, even"
+          + " after every node is gone: FleetLM's groups may still list a name, and Raft must"
+          + " never take a new node for a member it once had.")
+  private Integer lastNodeSerial;
+
   @JsonPropertyDescription("Recent releases, newest first (at most 10).")
   private List<ReleaseRecord> history = new ArrayList<>();
 
@@ -224,6 +231,14 @@ public class FleetlmReleaseStatus {
 
   public void setClusterMembers(Integer clusterMembers) {
     this.clusterMembers = clusterMembers;
+  }
+
+  public Integer getLastNodeSerial() {
+    return lastNodeSerial;
+  }
+
+  public void setLastNodeSerial(Integer lastNodeSerial) {
+    this.lastNodeSerial = lastNodeSerial;
   }
 
   public List<String> getWarnings() {

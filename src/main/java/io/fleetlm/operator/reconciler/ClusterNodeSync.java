@@ -1,5 +1,7 @@
 package io.fleetlm.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fleetlm.operator.api.FleetlmRelease;
@@ -107,6 +109,9 @@ final class ClusterNodeSync {
     Step step = plan.step().orElseThrow();
     Duration recheck = Duration.ZERO;
     if (step instanceof Start start) {
+      if (notYetCached(release, plan.pods())) {
+        return plan.result(RECHECK);
+      }
       LOG.infof(
           "%s: starting FleetLM node %s with peers %s",
           observation.name(),
@@ -115,6 +120,7 @@ final class ClusterNodeSync {
       kube.createPod(
           ClusterMemberFactory.build(
               release, verifiedImage, verifiedId, start.serial(), start.peers()));
+      return new Result(plan.rollout(), plan.progress().started(start.serial()), Duration.ZERO);
     } else if (step instanceof Stop stop) {
       LOG.infof(
           "%s: stopping FleetLM node %s: %s", observation.name(), stop.member().node(), stop.why());
@@ -144,26 +150,60 @@ final class ClusterNodeSync {
     unanswered.removeIf(said -> alive.stream().noneMatch(said::startsWith));
     List<Member> members = members(key, release, pods, verifiedId, verifiedImage);
     RolloutState rollout = RolloutState.ofNodes(pods, members, wanted(release));
+    int lastSerial = lastSerial(release);
     if (verifiedId == null || verifiedImage == null) {
       waiting.remove(key);
-      return new Plan(pods, rollout, Optional.empty(), NodeRollProgress.notJudged());
+      return new Plan(
+          pods,
+          rollout,
+          Optional.empty(),
+          NodeRollProgress.notJudged(MemberRoll.highestSerial(members, lastSerial)));
     }
     String fingerprint = new TreeSet<>(alive).toString();
     Step step =
         MemberRoll.next(
             members,
             wanted(release),
+            lastSerial,
             () -> {
               if (fingerprint.equals(agreedFor.get(key))) {
                 return Optional.empty();
               }
-              Optional<String> disagreement = disagreement(pods, members);
+              Optional<String> disagreement =
+                  disagreement(pods, members.stream().filter(m -> !m.terminating()).toList());
               if (disagreement.isEmpty()) {
                 agreedFor.put(key, fingerprint);
               }
               return disagreement;
             });
-    return new Plan(pods, rollout, Optional.of(step), progress(key, pods, step, observation.now()));
+    return new Plan(
+        pods,
+        rollout,
+        Optional.of(step),
+        progress(
+            key, pods, step, observation.now(), MemberRoll.highestSerial(members, lastSerial)));
+  }
+
+  /**
+   * The node the status records as the last one started has a pod the cache has not shown yet: the
+   * status was read after the pod was made, before the pod's own event came. A node started now
+   * would run beside it; it waits for that event instead.
+   */
+  private boolean notYetCached(FleetlmRelease release, List<Pod> pods) {
+    int recorded = lastSerial(release);
+    if (recorded == 0) {
+      return false;
+    }
+    String name = ClusterMemberFactory.podName(release, recorded);
+    return pods.stream().noneMatch(p -> p.getMetadata().getName().equals(name))
+        && kube.stored(Pod.class, release.getMetadata().getNamespace(), name).isPresent();
+  }
+
+  /** The highest serial the release's status records as started. */
+  private static int lastSerial(FleetlmRelease release) {
+    return release.getStatus() == null || release.getStatus().getLastNodeSerial() == null
+        ? 0
+        : release.getStatus().getLastNodeSerial();
   }
 
   /**
@@ -172,10 +212,11 @@ final class ClusterNodeSync {
    * rise). A restarted node is the same pod, so a node that keeps crashing does not reset it. Kept
    * in memory: an operator restart starts it again, which delays a stop, never a step.
    */
-  private NodeRollProgress progress(String key, List<Pod> pods, Step step, Instant now) {
+  private NodeRollProgress progress(
+      String key, List<Pod> pods, Step step, Instant now, int highestSerial) {
     if (!(step instanceof Await)) {
       waiting.remove(key);
-      return new NodeRollProgress(Optional.of(step), Duration.ZERO, stepDeadline);
+      return new NodeRollProgress(Optional.of(step), Duration.ZERO, stepDeadline, highestSerial);
     }
     String podSet =
         pods.stream()
@@ -187,7 +228,7 @@ final class ClusterNodeSync {
             key,
             (k, was) -> was != null && was.pods().equals(podSet) ? was : new Waiting(podSet, now));
     return new NodeRollProgress(
-        Optional.of(step), Duration.between(since.since(), now), stepDeadline);
+        Optional.of(step), Duration.between(since.since(), now), stepDeadline, highestSerial);
   }
 
   /** The pods a roll waits on, and since when. */
@@ -227,14 +268,23 @@ final class ClusterNodeSync {
         ended(pod));
   }
 
-  /** The pod's node ended: its phase says so, or its app container terminated. */
-  private static boolean ended(Pod pod) {
+  /**
+   * How the pod's node ended, when its app container terminated or its phase says it ended: the
+   * exit code and the kubelet's reason, never the container's output (it may print secrets).
+   */
+  private static Optional<String> ended(Pod pod) {
+    Optional<ContainerStateTerminated> terminated =
+        appContainer(pod).map(ContainerStatus::getState).map(ContainerState::getTerminated);
+    if (terminated.isPresent()) {
+      return Optional.of(
+          "exit code "
+              + terminated.get().getExitCode()
+              + Optional.ofNullable(terminated.get().getReason()).map(r -> ", " + r).orElse(""));
+    }
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-    return "Failed".equals(phase)
-        || "Succeeded".equals(phase)
-        || appContainer(pod)
-            .map(c -> c.getState() != null && c.getState().getTerminated() != null)
-            .orElse(false);
+    return "Failed".equals(phase) || "Succeeded".equals(phase)
+        ? Optional.of("pod " + phase)
+        : Optional.empty();
   }
 
   /** Asks the node only while its container runs, and only until it said yes. */

@@ -30,7 +30,8 @@ public final class MemberRoll {
    * @param current whether it runs the release the spec wants now (image, settings)
    * @param terminating the pod is being deleted
    * @param joined FleetLM says the node holds all its groups ({@code ready?()})
-   * @param ended its container ended, and is never restarted (the pod's restartPolicy is Never)
+   * @param ended how its container ended (exit code and reason), empty while it runs; it is never
+   *     restarted (the pod's restartPolicy is Never)
    */
   public record Member(
       String pod,
@@ -39,7 +40,12 @@ public final class MemberRoll {
       boolean current,
       boolean terminating,
       boolean joined,
-      boolean ended) {}
+      Optional<String> ended) {
+
+    boolean hasEnded() {
+      return ended.isPresent();
+    }
+  }
 
   /** What to do now; at most one change to the cluster per step. */
   public sealed interface Step permits Start, Stop, Await, Settled {
@@ -83,13 +89,29 @@ public final class MemberRoll {
   /**
    * @param members every pod of the release's nodes, stopping ones included
    * @param wanted the nodes the spec asks for
+   * @param lastSerial the highest serial the release's status records as started: a new node is
+   *     numbered above it even when every pod is gone, so no node name is ever used twice
    * @param unconverged what FleetLM's groups still disagree on with the running nodes (a group
    *     listing a node that is gone, or without a leader), asked only once every running node has
    *     joined; empty when they agree
    */
   public static Step next(
-      List<Member> members, int wanted, Supplier<Optional<String>> unconverged) {
-    Optional<Member> stopping = members.stream().filter(Member::terminating).findFirst();
+      List<Member> members, int wanted, int lastSerial, Supplier<Optional<String>> unconverged) {
+    Step step = beforeRecording(members, wanted, lastSerial, unconverged);
+    int highest = highestSerial(members, 0);
+    if (step instanceof Stop && highest > lastSerial) {
+      // Stopped before the status records it, a node that was the last one started could be
+      // followed by one under its name: the status written after this pass records it.
+      return new Await("the release's status to record node " + highest);
+    }
+    return step;
+  }
+
+  private static Step beforeRecording(
+      List<Member> members, int wanted, int lastSerial, Supplier<Optional<String>> unconverged) {
+    // A pod whose node ended holds nothing while it goes: only a running one is waited for.
+    Optional<Member> stopping =
+        members.stream().filter(m -> m.terminating() && !m.hasEnded()).findFirst();
     if (stopping.isPresent()) {
       return new Await("pod " + stopping.get().pod() + " to stop");
     }
@@ -97,12 +119,18 @@ public final class MemberRoll {
     // an empty log under a server id its groups still list, and as the lowest node of a replica
     // set it would call :ra.start_cluster for groups that run elsewhere (fleetlm-runtime-facts
     // Q6, Q6b). Its pod goes, and a node named above every other replaces it.
-    Optional<Member> ended = members.stream().filter(Member::ended).findFirst();
+    Optional<Member> ended =
+        members.stream().filter(m -> m.hasEnded() && !m.terminating()).findFirst();
     if (ended.isPresent()) {
-      return new Stop(ended.get(), "its node ended; a new node replaces it");
+      return new Stop(
+          ended.get(),
+          "its node ended (" + ended.get().ended().orElseThrow() + "); a new node replaces it");
     }
     List<Member> running =
-        members.stream().sorted(Comparator.comparingInt(Member::serial)).toList();
+        members.stream()
+            .filter(m -> !m.terminating())
+            .sorted(Comparator.comparingInt(Member::serial))
+            .toList();
     for (Member member : running) {
       if (member.node() == null) {
         return new Await("pod " + member.pod() + " to get an IP and start its node");
@@ -125,7 +153,8 @@ public final class MemberRoll {
           leaving, "the spec asks for " + wanted + " nodes, " + running.size() + " run");
     }
     if (running.size() < wanted) {
-      return new Start(nextSerial(members), running.stream().map(Member::node).toList());
+      return new Start(
+          highestSerial(members, lastSerial) + 1, running.stream().map(Member::node).toList());
     }
     if (oldest.isPresent()) {
       return new Stop(oldest.get(), "replaced by a node of the current release");
@@ -133,8 +162,11 @@ public final class MemberRoll {
     return new Settled();
   }
 
-  /** Above every serial in use, so the new node's name sorts above every running node's. */
-  static int nextSerial(List<Member> members) {
-    return members.stream().mapToInt(Member::serial).max().orElse(0) + 1;
+  /**
+   * The highest serial of any pod still there, stopping ones included, or {@code atLeast}: the next
+   * node is numbered above it, so its name sorts above every running node's.
+   */
+  public static int highestSerial(List<Member> members, int atLeast) {
+    return Math.max(atLeast, members.stream().mapToInt(Member::serial).max().orElse(0));
   }
 }

@@ -12,11 +12,19 @@ import java.util.Optional;
  * @param step the step this pass judged; empty when none was (the release is not verified yet)
  * @param waited how long the roll has waited on the same pods for the same kind of answer
  * @param deadline how long it may wait so before it stops and says so
+ * @param lastSerial the highest serial of any node started for the release, this pass's included,
+ *     for the status to record (0 before the first)
  */
-public record NodeRollProgress(Optional<Step> step, Duration waited, Duration deadline) {
+public record NodeRollProgress(
+    Optional<Step> step, Duration waited, Duration deadline, int lastSerial) {
 
-  public static NodeRollProgress notJudged() {
-    return new NodeRollProgress(Optional.empty(), Duration.ZERO, Duration.ZERO);
+  public static NodeRollProgress notJudged(int lastSerial) {
+    return new NodeRollProgress(Optional.empty(), Duration.ZERO, Duration.ZERO, lastSerial);
+  }
+
+  /** The same, once the node of this serial was started. */
+  public NodeRollProgress started(int serial) {
+    return new NodeRollProgress(step, waited, deadline, Math.max(lastSerial, serial));
   }
 
   /** Every node runs the current release, at the wanted count, and FleetLM's groups agree. */

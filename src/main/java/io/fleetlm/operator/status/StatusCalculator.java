@@ -155,6 +155,7 @@ public final class StatusCalculator {
         in.cluster().service() == null
             ? null
             : nodeRoll.isPresent() ? rollout.available() : in.cluster().members());
+    status.setLastNodeSerial(lastNodeSerial(previous, nodeRoll));
     status.setHistory(in.history());
     return status;
   }
@@ -320,6 +321,14 @@ public final class StatusCalculator {
               migration.reason(),
               migration.message());
     }
+  }
+
+  /** Only ever rises: a read of an older status must not lower it. */
+  private static Integer lastNodeSerial(
+      FleetlmReleaseStatus previous, Optional<NodeRollProgress> nodeRoll) {
+    int recorded = Objects.requireNonNullElse(previous.getLastNodeSerial(), 0);
+    int now = Math.max(recorded, nodeRoll.map(NodeRollProgress::lastSerial).orElse(0));
+    return now == 0 ? null : now;
   }
 
   private static FleetlmReleaseStatus previousOf(FleetlmRelease release) {

@@ -19,6 +19,7 @@ import io.fleetlm.operator.kube.ClusterMemberFactory;
 import io.fleetlm.operator.kube.ResourceNames;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -313,19 +314,39 @@ class OperatorRollE2E {
             .append(pod.getStatus().getPodIP())
             .append(" ready=")
             .append(RealNode.ready(pod));
+        if (pod.getStatus().getContainerStatuses() != null) {
+          pod.getStatus()
+              .getContainerStatuses()
+              .forEach(c -> said.append(" ").append(c.getName()).append(":").append(c.getState()));
+        }
       }
+      client.v1().events().inNamespace(apps).list().getItems().stream()
+          .sorted(Comparator.comparing(ev -> String.valueOf(ev.getLastTimestamp())))
+          .forEach(
+              ev ->
+                  said.append("\nevent ")
+                      .append(ev.getLastTimestamp())
+                      .append(" ")
+                      .append(ev.getInvolvedObject().getName())
+                      .append(" ")
+                      .append(ev.getReason())
+                      .append(": ")
+                      .append(ev.getMessage()));
       for (Pod operator : client.pods().inNamespace(operatorNamespace).list().getItems()) {
         String log =
             client
                 .pods()
                 .inNamespace(operatorNamespace)
                 .withName(operator.getMetadata().getName())
-                .tailingLines(60)
+                .tailingLines(2000)
                 .getLog();
+        // Its own lines only: the client's stack traces would push them out.
+        List<String> lines =
+            log.lines().filter(line -> line.contains("[io.fleetlm.operator")).toList();
         said.append("\noperator ")
             .append(operator.getMetadata().getName())
             .append(":\n")
-            .append(log);
+            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size())));
       }
       throw new AssertionError(said.toString(), e);
     }

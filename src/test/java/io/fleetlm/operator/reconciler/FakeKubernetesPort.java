@@ -514,6 +514,25 @@ final class FakeKubernetesPort implements KubernetesPort {
     slices.add(serving(slice, ip, pod).build());
   }
 
+  /** A node's container ends: the pod fails (restartPolicy Never), no longer an endpoint. */
+  void endNode(String pod, int exitCode, String reason) {
+    Pod node = clusterNodes.get(pod);
+    node.getStatus().setPhase("Failed");
+    node.getStatus().getConditions().forEach(c -> c.setStatus("False"));
+    node.getStatus()
+        .getContainerStatuses()
+        .forEach(
+            c ->
+                c.setState(
+                    new io.fabric8.kubernetes.api.model.ContainerStateBuilder()
+                        .withNewTerminated()
+                        .withExitCode(exitCode)
+                        .withReason(reason)
+                        .endTerminated()
+                        .build()));
+    slices.removeIf(s -> s.getMetadata().getName().endsWith("-headless-" + pod));
+  }
+
   /** A node's pod is gone: its endpoint with it. */
   void nodeGone(String pod) {
     clusterNodes.remove(pod);

@@ -972,6 +972,39 @@ class ReleaseReconciliationTest {
   /**
    * Reconciles until the pod exists, runs it at this IP, and has its node join with these peers.
    */
+  /**
+   * The only node ends and its pod goes: the node that replaces it is numbered above it (the status
+   * records the last one started), never started under its name again; a stopping pod whose node
+   * ended holds nothing up.
+   */
+  @Test
+  void withClusterRollNodesANodeThatEndedIsReplacedUnderANewNameEvenWhenItWasTheOnlyOne() {
+    FakeFleetlmNodes nodes = new FakeFleetlmNodes();
+    reconciliation =
+        reconciliationWith(
+            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm-00001@10.0.0.1");
+    assertThat(status().getLastNodeSerial()).isEqualTo(1);
+
+    kube.endNode("chat-00001", 1, "Error");
+    reconcile();
+    assertThat(kube.calls).contains("deletePod chat-00001");
+    assertThat(condition("ClusterConverging").getMessage())
+        .contains("its node ended (exit code 1, Error)");
+
+    reconcile();
+    assertThat(kube.clusterNodes)
+        .as("its stopping pod holds nothing up, and its name is not used again")
+        .containsOnlyKeys("chat-00001", "chat-00002");
+    assertThat(clusterNodesOf("chat-00002")).isEqualTo("fleetlm-00002@$(POD_IP)");
+    kube.nodeGone("chat-00001");
+    kube.runNode("chat-00002", "10.0.0.2");
+    joinWithGroupsOf(nodes, "chat-00002", "fleetlm-00002@10.0.0.2");
+    reconcile();
+    assertThat(kube.clusterNodes).containsOnlyKeys("chat-00002", "chat-00003");
+    assertThat(status().getLastNodeSerial()).isEqualTo(3);
+  }
+
   private void startJoined(FakeFleetlmNodes nodes, String pod, String ip, String members) {
     if (status() == null || kube.jobs.isEmpty()) {
       reconcile();

@@ -19,27 +19,28 @@ class MemberRollTest {
 
   private static final Supplier<Optional<String>> AGREED = Optional::empty;
 
+  /** What {@link Member#ended()} says of a node that runs. */
+  private static final Optional<String> RUNNING = Optional.empty();
+
   @Test
   void aFirstStartAddsOneNodeAtATimeEachFindingTheOnesBefore() {
     List<Member> members = new ArrayList<>();
 
-    assertThat(MemberRoll.next(members, 3, AGREED)).isEqualTo(new Start(1, List.of()));
+    assertThat(next(members, 3, AGREED)).isEqualTo(new Start(1, List.of()));
     members.add(joined(1, true));
-    assertThat(MemberRoll.next(members, 3, AGREED)).isEqualTo(new Start(2, List.of(node(1))));
+    assertThat(next(members, 3, AGREED)).isEqualTo(new Start(2, List.of(node(1))));
     members.add(joined(2, true));
-    assertThat(MemberRoll.next(members, 3, AGREED))
-        .isEqualTo(new Start(3, List.of(node(1), node(2))));
+    assertThat(next(members, 3, AGREED)).isEqualTo(new Start(3, List.of(node(1), node(2))));
     members.add(joined(3, true));
-    assertThat(MemberRoll.next(members, 3, AGREED)).isInstanceOf(Settled.class);
+    assertThat(next(members, 3, AGREED)).isInstanceOf(Settled.class);
   }
 
   @Test
   void nothingChangesWhileANodeHasNotJoinedItsGroups() {
     List<Member> members =
-        List.of(joined(1, true), new Member(pod(2), 2, node(2), true, false, false, false));
+        List.of(joined(1, true), new Member(pod(2), 2, node(2), true, false, false, RUNNING));
 
-    Step step =
-        MemberRoll.next(members, 3, () -> fail("asked the groups before every node joined"));
+    Step step = next(members, 3, () -> fail("asked the groups before every node joined"));
 
     assertThat(step)
         .isEqualTo(new Await("node " + node(2) + " (pod " + pod(2) + ") to join its Raft groups"));
@@ -48,17 +49,17 @@ class MemberRollTest {
   @Test
   void nothingChangesWhileAPodHasNoIpOrIsStopping() {
     assertThat(
-            MemberRoll.next(
-                List.of(joined(1, true), new Member(pod(2), 2, null, true, false, false, false)),
+            next(
+                List.of(joined(1, true), new Member(pod(2), 2, null, true, false, false, RUNNING)),
                 3,
                 AGREED))
         .isEqualTo(new Await("pod " + pod(2) + " to get an IP and start its node"));
     assertThat(
-            MemberRoll.next(
+            next(
                 List.of(
                     joined(2, true),
                     joined(3, true),
-                    new Member(pod(1), 1, node(1), false, true, true, false)),
+                    new Member(pod(1), 1, node(1), false, true, true, RUNNING)),
                 3,
                 AGREED))
         .isEqualTo(new Await("pod " + pod(1) + " to stop"));
@@ -70,12 +71,12 @@ class MemberRollTest {
    */
   @Test
   void aNodeThatEndedIsStoppedAndReplacedAboveEveryOther() {
-    Member ended = new Member(pod(1), 1, node(1), true, false, false, true);
+    Member ended = new Member(pod(1), 1, node(1), true, false, false, Optional.of("exit code 1"));
     List<Member> members = List.of(ended, joined(2, true), joined(3, true));
 
-    assertThat(MemberRoll.next(members, 3, () -> fail("asked the groups of an ended node")))
-        .isEqualTo(new Stop(ended, "its node ended; a new node replaces it"));
-    assertThat(MemberRoll.next(List.of(joined(2, true), joined(3, true)), 3, AGREED))
+    assertThat(next(members, 3, () -> fail("asked the groups of an ended node")))
+        .isEqualTo(new Stop(ended, "its node ended (exit code 1); a new node replaces it"));
+    assertThat(next(List.of(joined(2, true), joined(3, true)), 3, AGREED))
         .isEqualTo(new Start(4, List.of(node(2), node(3))));
   }
 
@@ -84,8 +85,7 @@ class MemberRollTest {
     String disagreement = "Raft group 7 (as n2 answers) still lists " + node(1);
 
     Step step =
-        MemberRoll.next(
-            List.of(joined(2, false), joined(3, false)), 3, () -> Optional.of(disagreement));
+        next(List.of(joined(2, false), joined(3, false)), 3, () -> Optional.of(disagreement));
 
     assertThat(step).isEqualTo(new Await("FleetLM's groups to agree: " + disagreement));
   }
@@ -100,9 +100,9 @@ class MemberRollTest {
         new ArrayList<>(List.of(joined(1, false), joined(2, false), joined(3, false)));
     List<Step> steps = new ArrayList<>();
 
-    for (Step step = MemberRoll.next(members, 3, AGREED);
+    for (Step step = next(members, 3, AGREED);
         !(step instanceof Settled);
-        step = MemberRoll.next(members, 3, AGREED)) {
+        step = next(members, 3, AGREED)) {
       steps.add(step);
       if (step instanceof Stop stop) {
         assertThat(members).as("never two nodes out").hasSize(3);
@@ -129,25 +129,59 @@ class MemberRollTest {
 
   @Test
   void aScaleDownStopsAnOldNodeFirstOtherwiseTheNewest() {
-    assertThat(
-            MemberRoll.next(List.of(joined(1, true), joined(2, false), joined(3, true)), 2, AGREED))
+    assertThat(next(List.of(joined(1, true), joined(2, false), joined(3, true)), 2, AGREED))
         .isEqualTo(new Stop(joined(2, false), "the spec asks for 2 nodes, 3 run"));
-    assertThat(
-            MemberRoll.next(List.of(joined(1, true), joined(2, true), joined(3, true)), 2, AGREED))
+    assertThat(next(List.of(joined(1, true), joined(2, true), joined(3, true)), 2, AGREED))
         .isEqualTo(new Stop(joined(3, true), "the spec asks for 2 nodes, 3 run"));
   }
 
   @Test
   void theNextSerialIsAboveEveryPodStillThereStoppingOnesIncluded() {
-    assertThat(
-            MemberRoll.nextSerial(
-                List.of(joined(4, true), new Member(pod(9), 9, node(9), false, true, true, false))))
-        .isEqualTo(10);
-    assertThat(MemberRoll.nextSerial(List.of())).isEqualTo(1);
+    List<Member> members =
+        List.of(joined(4, true), new Member(pod(9), 9, node(9), false, true, true, RUNNING));
+
+    assertThat(MemberRoll.highestSerial(members, 0)).isEqualTo(9);
+    assertThat(MemberRoll.highestSerial(List.of(), 0)).isZero();
+  }
+
+  /**
+   * The only node ended and its pod is gone: its replacement is numbered above the last node the
+   * status recorded, not 1 again.
+   */
+  @Test
+  void aNodeStartedAfterEveryPodIsGoneIsNumberedAboveTheLastOneStarted() {
+    assertThat(MemberRoll.next(List.of(), 1, 7, AGREED)).isEqualTo(new Start(8, List.of()));
+  }
+
+  /** Its container ended, a stopping pod holds nothing: the roll goes on without it. */
+  @Test
+  void aStoppingPodWhoseNodeEndedIsNotWaitedFor() {
+    Member gone = new Member(pod(1), 1, node(1), true, true, false, Optional.of("exit code 1"));
+
+    assertThat(MemberRoll.next(List.of(gone), 1, 1, AGREED)).isEqualTo(new Start(2, List.of()));
+  }
+
+  /**
+   * A node the status does not record yet is not stopped: were the operator to stop there before
+   * writing the status, the next node would be numbered as that one.
+   */
+  @Test
+  void aNodeIsNotStoppedBeforeTheStatusRecordsTheHighestSerial() {
+    Member ended = new Member(pod(3), 3, node(3), true, false, false, Optional.of("exit code 1"));
+
+    assertThat(MemberRoll.next(List.of(ended), 1, 2, AGREED))
+        .isEqualTo(new Await("the release's status to record node 3"));
+    assertThat(MemberRoll.next(List.of(ended), 1, 3, AGREED)).isInstanceOf(Stop.class);
+  }
+
+  /** The status kept up with the pods: the highest serial started is the highest still there. */
+  private static Step next(
+      List<Member> members, int wanted, Supplier<Optional<String>> unconverged) {
+    return MemberRoll.next(members, wanted, MemberRoll.highestSerial(members, 0), unconverged);
   }
 
   private static Member joined(int serial, boolean current) {
-    return new Member(pod(serial), serial, node(serial), current, false, true, false);
+    return new Member(pod(serial), serial, node(serial), current, false, true, RUNNING);
   }
 
   private static String pod(int serial) {

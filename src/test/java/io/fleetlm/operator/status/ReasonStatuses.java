@@ -65,7 +65,8 @@ public final class ReasonStatuses {
                   new NodeRollProgress(
                       Optional.of(new Await("FleetLM's groups to agree: Raft group 7 ...")),
                       Duration.ofMinutes(11),
-                      Duration.ofMinutes(10))));
+                      Duration.ofMinutes(10),
+                      3)));
       case ReconcileError, InvalidPodTemplate ->
           StatusCalculator.error(release, reason, "the API server said no", true, NOW);
       default ->

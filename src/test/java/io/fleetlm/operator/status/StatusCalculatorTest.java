@@ -198,14 +198,14 @@ class StatusCalculatorTest {
     Duration deadline = Duration.ofMinutes(10);
 
     FleetlmReleaseStatus waiting =
-        computeWithNodes(new NodeRollProgress(Optional.of(stuck), Duration.ZERO, deadline));
+        computeWithNodes(new NodeRollProgress(Optional.of(stuck), Duration.ZERO, deadline, 3));
     assertThat(status(waiting, ConditionType.READY)).isEqualTo("False");
     assertThat(condition(waiting, ConditionType.READY).getMessage()).contains("Raft group 7");
     assertThat(status(waiting, ConditionType.CLUSTER_CONVERGING)).isEqualTo("True");
     assertThat(status(waiting, ConditionType.STALLED)).isEqualTo("False");
 
     NodeRollProgress past =
-        new NodeRollProgress(Optional.of(stuck), Duration.ofMinutes(11), deadline);
+        new NodeRollProgress(Optional.of(stuck), Duration.ofMinutes(11), deadline, 3);
     FleetlmReleaseStatus stalled = computeWithNodes(past);
     assertThat(condition(stalled, ConditionType.STALLED).getReason())
         .isEqualTo("ClusterNotConverging");
@@ -217,10 +217,26 @@ class StatusCalculatorTest {
 
     release.getSpec().setPaused(false);
     FleetlmReleaseStatus settled =
-        computeWithNodes(new NodeRollProgress(Optional.of(new Settled()), Duration.ZERO, deadline));
+        computeWithNodes(
+            new NodeRollProgress(Optional.of(new Settled()), Duration.ZERO, deadline, 3));
     assertThat(settled.getPhase()).isEqualTo(Phase.Ready);
     assertThat(condition(settled, ConditionType.CLUSTER_CONVERGING).getReason())
         .isEqualTo("ClusterConverged");
+  }
+
+  /**
+   * The serial a new node is numbered above is recorded, and a pass that saw less never lowers it.
+   */
+  @Test
+  void theLastNodeSerialIsRecordedAndNeverLowered() {
+    Duration deadline = Duration.ofMinutes(10);
+    FleetlmReleaseStatus recorded =
+        computeWithNodes(
+            new NodeRollProgress(Optional.of(new Settled()), Duration.ZERO, deadline, 6));
+    assertThat(recorded.getLastNodeSerial()).isEqualTo(6);
+
+    release.setStatus(recorded);
+    assertThat(computeWithNodes(NodeRollProgress.notJudged(4)).getLastNodeSerial()).isEqualTo(6);
   }
 
   private FleetlmReleaseStatus computeWithNodes(NodeRollProgress roll) {
