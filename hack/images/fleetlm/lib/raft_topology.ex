@@ -384,7 +384,21 @@ defmodule Fleetlm.Runtime.RaftTopology do
 end
 
 defmodule Fleetlm.Runtime.RaftManager do
-  @moduledoc "FleetLM's names for a group's ra server and cluster."
+  @moduledoc """
+  FleetLM's names for a group's ra server and cluster, and its placement question
+  (`raft_manager.ex@f402d43`): `should_participate?/1` is true when rendezvous hashing over the
+  nodes this node knows puts a replica of the group on it. FleetLM hashes over Presence's nodes
+  (joining and ready); the double over the connected ones. A group id past the double's groups is
+  placed nowhere.
+  """
+  alias FleetlmDouble.Raft
+
+  def should_participate?(group) when group < 0, do: false
+
+  def should_participate?(group) do
+    group < Raft.groups() and node() in Raft.replicas(Raft.connected(), group)
+  end
+
   def server_id(group), do: String.to_atom("raft_group_#{group}")
   def cluster_name(group), do: String.to_atom("raft_cluster_#{group}")
   def group_of(server_id), do: server_id |> Atom.to_string() |> String.replace_prefix("raft_group_", "") |> String.to_integer()

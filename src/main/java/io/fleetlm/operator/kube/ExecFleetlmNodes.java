@@ -40,6 +40,16 @@ public final class ExecFleetlmNodes implements FleetlmNodes {
           + " Enum.map_join(ms, \",\", fn {_, n} -> Atom.to_string(n) end)); other ->"
           + " IO.puts(\"#{g} \" <> inspect(other)) end end)";
 
+  /**
+   * Each group placed on the node ({@code should_participate?}) that it is not a member of, a line
+   * each: {@code <group> no server} or {@code <group> unlisted}.
+   */
+  static final String UNJOINED =
+      "Enum.each(0..255, fn g -> if Fleetlm.Runtime.RaftManager.should_participate?(g) do case"
+          + " :ra.members({String.to_atom(\"raft_group_#{g}\"), node()}, 2000) do {:error,"
+          + " :noproc} -> IO.puts(\"#{g} no server\"); {:ok, ms, _} -> if not Enum.any?(ms, fn {_,"
+          + " n} -> n == node() end), do: IO.puts(\"#{g} unlisted\"); _ -> :ok end end end)";
+
   private final KubernetesClient client;
   private final Duration timeout;
 
@@ -56,6 +66,20 @@ public final class ExecFleetlmNodes implements FleetlmNodes {
   @Override
   public List<Answer> groups(Pod pod) {
     return parseGroups(rpc(pod, GROUPS));
+  }
+
+  @Override
+  public List<Integer> unjoinedGroups(Pod pod) {
+    return parseUnjoined(rpc(pod, UNJOINED));
+  }
+
+  static List<Integer> parseUnjoined(String output) {
+    return output
+        .lines()
+        .map(String::strip)
+        .filter(line -> line.matches("[0-9]{1,3} (no server|unlisted)"))
+        .map(line -> Integer.parseInt(line.substring(0, line.indexOf(' '))))
+        .toList();
   }
 
   static List<Answer> parseGroups(String output) {

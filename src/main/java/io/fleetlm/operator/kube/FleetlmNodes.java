@@ -22,6 +22,15 @@ public interface FleetlmNodes {
    */
   List<Answer> groups(Pod pod);
 
+  /**
+   * The groups FleetLM places on the node ({@code Fleetlm.Runtime.RaftManager.should_participate?})
+   * that it is not a member of: no server of it runs there, or its server's membership leaves the
+   * node out. Why a node has not joined.
+   *
+   * @throws NodeUnreachableException when the node did not answer
+   */
+  List<Integer> unjoinedGroups(Pod pod);
+
   final class NodeUnreachableException extends RuntimeException {
     public NodeUnreachableException(String message) {
       super(message);

@@ -70,8 +70,22 @@ public final class MemberRoll {
     }
   }
 
-  /** Change nothing until this holds. */
-  public record Await(String what) implements Step {
+  /**
+   * Change nothing until this holds.
+   *
+   * @param joining the node whose joining its groups is awaited, if that is what is awaited
+   */
+  public record Await(String what, Optional<Member> joining) implements Step {
+
+    public Await(String what) {
+      this(what, Optional.empty());
+    }
+
+    /** The same wait, with FleetLM's account of why it lasts. */
+    public Await because(String why) {
+      return new Await(what + ": " + why, joining);
+    }
+
     @Override
     public String describe() {
       return "waiting for " + what;
@@ -137,7 +151,8 @@ public final class MemberRoll {
       }
       if (!member.joined()) {
         return new Await(
-            "node " + member.node() + " (pod " + member.pod() + ") to join its Raft groups");
+            "node " + member.node() + " (pod " + member.pod() + ") to join its Raft groups",
+            Optional.of(member));
       }
     }
     if (!running.isEmpty()) {

@@ -22,6 +22,11 @@ public record NodeRollProgress(
     return new NodeRollProgress(Optional.empty(), Duration.ZERO, Duration.ZERO, lastSerial);
   }
 
+  /** The same, waiting as told now. */
+  public NodeRollProgress waitingBecause(Await told) {
+    return new NodeRollProgress(Optional.of(told), waited, deadline, lastSerial);
+  }
+
   /** The same, once the node of this serial was started. */
   public NodeRollProgress started(int serial) {
     return new NodeRollProgress(step, waited, deadline, Math.max(lastSerial, serial));

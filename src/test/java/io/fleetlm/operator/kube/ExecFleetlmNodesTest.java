@@ -24,4 +24,12 @@ class ExecFleetlmNodesTest {
                     "fleetlm-00001@10.0.0.1", "fleetlm-00002@10.0.0.2", "fleetlm-00003@10.0.0.3")),
             Answer.failing(7, "{:timeout, {:raft_group_7, :\"fleetlm-00002@10.0.0.2\"}}"));
   }
+
+  @Test
+  void theGroupsANodeLacksAreReadFromWhatItPrinted() {
+    String printed = "warning: something\n3 no server\n9 unlisted\n:ok\n";
+
+    assertThat(ExecFleetlmNodes.parseUnjoined(printed)).containsExactly(3, 9);
+    assertThat(ExecFleetlmNodes.parseUnjoined(":ok\n")).isEmpty();
+  }
 }

@@ -17,6 +17,9 @@ final class FakeFleetlmNodes implements FleetlmNodes {
   final Map<String, List<Answer>> groups = new HashMap<>();
   final List<String> asked = new ArrayList<>();
 
+  /** By pod: the groups placed on it that it is not a member of. */
+  final Map<String, List<Integer>> unjoined = new HashMap<>();
+
   @Override
   public boolean joined(Pod pod) {
     asked.add("joined " + pod.getMetadata().getName());
@@ -31,5 +34,11 @@ final class FakeFleetlmNodes implements FleetlmNodes {
       throw new NodeUnreachableException(pod.getMetadata().getName() + " did not answer");
     }
     return answers;
+  }
+
+  @Override
+  public List<Integer> unjoinedGroups(Pod pod) {
+    asked.add("unjoined " + pod.getMetadata().getName());
+    return unjoined.getOrDefault(pod.getMetadata().getName(), List.of());
   }
 }

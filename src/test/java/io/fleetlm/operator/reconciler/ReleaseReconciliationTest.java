@@ -967,11 +967,26 @@ class ReleaseReconciliationTest {
     assertThat(kube.clusterNodes).containsOnlyKeys("chat-00002", "chat-00003", "chat-00004");
     assertThat(condition("Stalled").getStatus()).isEqualTo("False");
     assertThat(condition("ClusterConverging").getReason()).isEqualTo("ClusterConverging");
+
+    // The newcomer never joins: the stall names the groups FleetLM places on it, as it says.
+    kube.runNode("chat-00004", "10.0.0.4");
+    nodes.unjoined.put("chat-00004", List.of(3, 9));
+    reconcile();
+    assertThat(nodes.asked)
+        .as("not asked before the roll stalls")
+        .doesNotContain("unjoined chat-00004");
+    now = now.plus(Duration.ofMinutes(11));
+    reconcile();
+    reconcile();
+    assertThat(condition("Stalled").getReason()).isEqualTo("ClusterNotConverging");
+    assertThat(condition("Ready").getMessage())
+        .contains("node fleetlm-00004@10.0.0.4 (pod chat-00004) to join its Raft groups")
+        .contains("FleetLM places Raft groups 3, 9 on it, and it is not a member of them");
+    assertThat(nodes.asked)
+        .as("asked once a minute at most")
+        .containsOnlyOnce("unjoined chat-00004");
   }
 
-  /**
-   * Reconciles until the pod exists, runs it at this IP, and has its node join with these peers.
-   */
   /**
    * The only node ends and its pod goes: the node that replaces it is numbered above it (the status
    * records the last one started), never started under its name again; a stopping pod whose node
@@ -1005,6 +1020,9 @@ class ReleaseReconciliationTest {
     assertThat(status().getLastNodeSerial()).isEqualTo(3);
   }
 
+  /**
+   * Reconciles until the pod exists, runs it at this IP, and has its node join with these peers.
+   */
   private void startJoined(FakeFleetlmNodes nodes, String pod, String ip, String members) {
     if (status() == null || kube.jobs.isEmpty()) {
       reconcile();

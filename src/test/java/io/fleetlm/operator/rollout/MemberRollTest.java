@@ -43,7 +43,10 @@ class MemberRollTest {
     Step step = next(members, 3, () -> fail("asked the groups before every node joined"));
 
     assertThat(step)
-        .isEqualTo(new Await("node " + node(2) + " (pod " + pod(2) + ") to join its Raft groups"));
+        .isEqualTo(
+            new Await(
+                "node " + node(2) + " (pod " + pod(2) + ") to join its Raft groups",
+                Optional.of(members.get(1))));
   }
 
   @Test
