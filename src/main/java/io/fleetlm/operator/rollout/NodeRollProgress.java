@@ -56,9 +56,10 @@ public record NodeRollProgress(
           + " s, "
           + now
           + ". FleetLM-era images cannot change a Raft group their coordinator does not host, so"
-          + " this may never come by itself: at most 3 replicas avoid it; otherwise remove the"
-          + " departed node from the named group by hand (:ra.remove_member through the release's"
-          + " rpc, on a node that hosts the group), and the roll goes on";
+          + " this may never come by itself: at most 3 replicas avoid it; otherwise change the"
+          + " named groups by hand (:ra.remove_member of a departed node, :ra.add_member of a"
+          + " newcomer, through the release's rpc on a node that hosts the group), and the roll"
+          + " goes on";
     }
     return now;
   }
