@@ -88,9 +88,9 @@ migration_pod() {
   return 1
 }
 
-bold "4. Apply examples/fleetlm-release.yaml (image ghcr.io/cpluss/fleetlm:0.5.0, 3 replicas)"
+bold "4. Apply examples/fleetlm-release.yaml (image ghcr.io/cpluss/fleetlm:main-27e7301, 3 replicas)"
 kubectl -n "$ns" apply -f examples/fleetlm-release.yaml
-pod="$(migration_pod ghcr.io/cpluss/fleetlm:0.5.0)"
+pod="$(migration_pod ghcr.io/cpluss/fleetlm:main-27e7301)"
 echo "  migration pod $pod is running; no app pod exists yet: $(kubectl -n "$ns" get pods -l app.kubernetes.io/component=app --no-headers 2>/dev/null | wc -l) app pods"
 echo "  playing the migration container: applying FleetLM's five migrations to PostgreSQL"
 hack/postgres.sh psql -d fleetlm_demo <<'SQL'
@@ -115,9 +115,9 @@ kubectl -n "$ns" get flr,deploy,jobs
 kubectl -n "$ns" get pods -l app.kubernetes.io/component=app \
   -o custom-columns=POD:.metadata.name,IMAGE:.spec.containers[0].image,MIGRATE_ON_BOOT:.spec.containers[0].env[?\(@.name==\"MIGRATE_ON_BOOT\"\)].value,PHASE:.status.phase
 
-bold "5. Upgrade to 0.6.0, whose migration fails"
+bold "5. Upgrade to main-390d98c, whose migration fails"
 kubectl -n "$ns" apply -f examples/fleetlm-release-broken-upgrade.yaml
-pod="$(migration_pod ghcr.io/cpluss/fleetlm:0.6.0)"
+pod="$(migration_pod ghcr.io/cpluss/fleetlm:main-390d98c)"
 echo "  playing the migration container: it crashes on a duplicate column and exits 1"
 kubectl -n "$ns" annotate pod "$pod" kwok.fleetlm.io/exit-code=1 \
   'kwok.fleetlm.io/termination-message=** (Postgrex.Error) ERROR 42701 (duplicate_column) column "archived" of relation "conversations" already exists' >/dev/null
@@ -132,12 +132,12 @@ echo "the old version keeps serving:"
 kubectl -n "$ns" get pods -l app.kubernetes.io/component=app \
   -o custom-columns=POD:.metadata.name,IMAGE:.spec.containers[0].image,PHASE:.status.phase
 served="$(kubectl -n "$ns" get pods -l app.kubernetes.io/component=app -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u)"
-[[ "$served" == "ghcr.io/cpluss/fleetlm:0.5.0" ]] || { echo "unexpected images: $served" >&2; exit 1; }
+[[ "$served" == "ghcr.io/cpluss/fleetlm:main-27e7301" ]] || { echo "unexpected images: $served" >&2; exit 1; }
 
-bold "6. Roll back to 0.4.0, which predates 20251021155555 (examples/fleetlm-release-rollback.yaml)"
+bold "6. Roll back to main-cafcfcb, which predates 20251021155555 (examples/fleetlm-release-rollback.yaml)"
 kubectl -n "$ns" apply -f examples/fleetlm-release-rollback.yaml
-pod="$(migration_pod ghcr.io/cpluss/fleetlm:0.5.0)"
-echo "  rollback pod $pod runs the verified 0.5.0 image (it ships the down migration) with:"
+pod="$(migration_pod ghcr.io/cpluss/fleetlm:main-27e7301)"
+echo "  rollback pod $pod runs the verified main-27e7301 image (it ships the down migration) with:"
 echo "    $(kubectl -n "$ns" get pod "$pod" -o jsonpath='{.spec.containers[0].args[1]}')"
 echo "  (Ecto's to: is inclusive: rollbackTo 20251019063736 + 1, so everything above it goes)"
 echo "  still serving while the schema goes back: $(kubectl -n "$ns" get deploy "$release" -o jsonpath='{.spec.template.spec.containers[0].image}')"
@@ -150,7 +150,7 @@ kubectl -n "$ns" annotate pod "$pod" kwok.fleetlm.io/exit-code=0 >/dev/null
 watch_until Ready
 echo "  history: $(kubectl -n "$ns" get flr "$release" -o jsonpath='{.status.history[0].rollbackTo} via {.status.history[0].rollbackJob}, {.status.history[0].message}')"
 served="$(kubectl -n "$ns" get deploy "$release" -o jsonpath='{.spec.template.spec.containers[0].image}')"
-[[ "$served" == "ghcr.io/cpluss/fleetlm:0.4.0" ]] || { echo "unexpected image after the rollback: $served" >&2; exit 1; }
+[[ "$served" == "ghcr.io/cpluss/fleetlm:main-cafcfcb" ]] || { echo "unexpected image after the rollback: $served" >&2; exit 1; }
 echo "  the Deployment now runs $served"
 
 bold "Demo complete"

@@ -21,6 +21,8 @@ import java.util.List;
  *   <li>status defaults to {observedGeneration: 0}: a release nobody has reconciled yet then reads
  *       as InProgress to kstatus (Flux, kpt), whose rule is observedGeneration != generation,
  *       instead of Current for want of a status;
+ *   <li>the enum-like fields of Kubernetes' own types the spec embeds (tolerations, env sources)
+ *       checked as the API server checks them in a pod ({@link CoreTypeValidations});
  *   <li>quantities (resources, the working directory's size limit) are validated as Kubernetes
  *       quantities at apply time (the same pattern Kubernetes' own CRD tooling emits), and bounded
  *       so their CEL rule stays cheap.
@@ -80,6 +82,7 @@ public class CrdPostProcessor implements CRDPostProcessor {
       status.setDefault(JsonNodeFactory.instance.objectNode().put("observedGeneration", 0));
       JSONSchemaProps spec = root.getProperties().get("spec");
       CoreTypeDescriptions.applyTo(spec);
+      CoreTypeValidations.applyTo(spec);
       JSONSchemaProps sizeLimit =
           spec.getProperties().get("workingDirectory").getProperties().get("sizeLimit");
       sizeLimit.setPattern(QUANTITY);

@@ -4,7 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.EnvVarSource;
+import io.fabric8.kubernetes.api.model.EnvVarSourceBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -331,6 +339,136 @@ class CrdValidationIT {
     limits.forEach(
         (k, v) -> builder.addToLimits(k, new io.fabric8.kubernetes.api.model.Quantity(v)));
     return builder.build();
+  }
+
+  /**
+   * A toleration is refused at apply exactly when the API server would refuse it in a pod, naming
+   * the field: the CRD copies Kubernetes' rules, and the pod, validated by the server these run on,
+   * keeps the copy true.
+   */
+  @Test
+  void aTolerationIsRefusedAtApplyExactlyWhenAPodWouldRefuseIt() {
+    List<Toleration> refused =
+        List.of(
+            toleration("dedicated", "Sometimes", "db", "NoSchedule", null),
+            toleration("dedicated", "Equal", "db", "Sometimes", null),
+            toleration("dedicated", "Exists", "db", "NoSchedule", null),
+            toleration("", "Equal", "db", "NoSchedule", null),
+            toleration(null, null, null, null, null),
+            toleration("dedicated", "Equal", "db", "NoSchedule", 30L),
+            toleration("not a key", "Exists", null, null, null),
+            toleration("dedicated", "Equal", "not a value", null, null));
+    List<Toleration> accepted =
+        List.of(
+            toleration(null, "Exists", null, null, null),
+            toleration("example.com/dedicated", "Equal", "db", "NoExecute", 30L),
+            toleration("dedicated", null, "db", "PreferNoSchedule", null),
+            toleration("node.kubernetes.io/not-ready", "Exists", "", "NoExecute", 300L));
+
+    for (Toleration toleration : refused) {
+      assertThat(podRefusal(spec -> spec.setTolerations(List.of(toleration))))
+          .as("a pod with %s", toleration)
+          .isNotNull();
+      assertRejected(r -> r.getSpec().setTolerations(List.of(toleration)), "spec.tolerations[0]");
+    }
+    for (Toleration toleration : accepted) {
+      assertThat(podRefusal(spec -> spec.setTolerations(List.of(toleration))))
+          .as("a pod with %s", toleration)
+          .isNull();
+      assertAccepted(r -> r.getSpec().setTolerations(List.of(toleration)));
+    }
+  }
+
+  /** The same for what an env variable may read from its pod or container. */
+  @Test
+  void anEnvSourceIsRefusedAtApplyExactlyWhenAPodWouldRefuseIt() {
+    List<EnvVarSource> refused =
+        List.of(
+            resource("limits.gpu"),
+            resource("memory"),
+            field("spec.hostname"),
+            field("metadata.labels"),
+            field("status.phase"));
+    List<EnvVarSource> accepted =
+        List.of(
+            resource("limits.memory"),
+            resource("requests.ephemeral-storage"),
+            resource("limits.hugepages-2Mi"),
+            field("status.podIP"),
+            field("status.podIPs"),
+            field("metadata.labels['app.kubernetes.io/name']"),
+            field("spec.serviceAccountName"));
+
+    for (EnvVarSource source : refused) {
+      assertThat(podRefusal(spec -> spec.getContainers().get(0).setEnv(List.of(env(source)))))
+          .as("a pod reading %s", source)
+          .isNotNull();
+      assertRejected(r -> r.getSpec().setEnv(List.of(env(source))), "spec.env[0].valueFrom");
+    }
+    for (EnvVarSource source : accepted) {
+      assertThat(podRefusal(spec -> spec.getContainers().get(0).setEnv(List.of(env(source)))))
+          .as("a pod reading %s", source)
+          .isNull();
+      assertAccepted(r -> r.getSpec().setEnv(List.of(env(source))));
+    }
+  }
+
+  private static Toleration toleration(
+      String key, String operator, String value, String effect, Long seconds) {
+    return new TolerationBuilder()
+        .withKey(key)
+        .withOperator(operator)
+        .withValue(value)
+        .withEffect(effect)
+        .withTolerationSeconds(seconds)
+        .build();
+  }
+
+  private static EnvVarSource resource(String resource) {
+    return new EnvVarSourceBuilder()
+        .withNewResourceFieldRef()
+        .withResource(resource)
+        .endResourceFieldRef()
+        .build();
+  }
+
+  private static EnvVarSource field(String path) {
+    return new EnvVarSourceBuilder().withNewFieldRef().withFieldPath(path).endFieldRef().build();
+  }
+
+  private static EnvVar env(EnvVarSource source) {
+    return new EnvVarBuilder().withName("READ").withValueFrom(source).build();
+  }
+
+  /** The API server's refusal of a pod with this change (dry run), or null when it takes it. */
+  private static String podRefusal(Consumer<PodSpec> change) {
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("referee")
+            .withNamespace(namespace)
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("fleetlm")
+            .withImage("ghcr.io/acme/fleetlm:1.0.0")
+            .endContainer()
+            .endSpec()
+            .build();
+    change.accept(pod.getSpec());
+    try {
+      client.resource(pod).dryRun().create();
+      return null;
+    } catch (KubernetesClientException e) {
+      assertThat(e.getCode()).as(e.getMessage()).isEqualTo(422);
+      return e.getMessage();
+    }
+  }
+
+  private void assertAccepted(Consumer<FleetlmRelease> change) {
+    FleetlmRelease release = valid("fine");
+    change.accept(release);
+    assertThat(client.resource(release).dryRun().create().getSpec()).isNotNull();
   }
 
   private void assertRejected(Consumer<FleetlmRelease> breakIt, String message) {

@@ -5,9 +5,9 @@ import static io.fleetlm.operator.it.Releases.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.ReleaseCondition;
@@ -65,10 +65,19 @@ class FailureReportingIT {
   @Test
   void aPodTemplateTheApiServerRefusesStallsWithItsMessageAndAFixedSpecContinues() {
     FleetlmRelease release = Releases.release(bed.namespace, NAME, IMAGE, "1001", 1);
-    Toleration bogus = new Toleration();
-    bogus.setKey("dedicated");
-    bogus.setOperator("Sometimes");
-    release.getSpec().setTolerations(List.of(bogus));
+    // Each source is valid on its own, so the CRD takes it; the API server refuses a variable
+    // read from two at once.
+    release
+        .getSpec()
+        .setEnv(
+            List.of(
+                new EnvVarBuilder()
+                    .withName("TWO_SOURCES")
+                    .withNewValueFrom()
+                    .withNewConfigMapKeyRef("key", "settings", false)
+                    .withNewSecretKeyRef("key", "credentials", false)
+                    .endValueFrom()
+                    .build()));
     bed.client.resource(release).create();
     long createdAt = System.nanoTime();
 
@@ -78,12 +87,12 @@ class FailureReportingIT {
         (System.nanoTime() - createdAt) / 1_000_000);
     assertThat(condition(stalled, "Stalled").orElseThrow().getMessage())
         .contains("the API server refused the migration Job")
-        .contains("operator");
+        .contains("may not have more than one field specified at a time");
     assertThat(condition(stalled, "Ready").orElseThrow().getStatus()).isEqualTo("False");
     await().atMost(ReleaseTestBed.TIMEOUT).until(() -> !warnings("InvalidPodTemplate").isEmpty());
     assertThat(bed.jobs()).isEmpty();
 
-    bed.editRelease(NAME, r -> r.getSpec().setTolerations(null));
+    bed.editRelease(NAME, r -> r.getSpec().setEnv(null));
     bed.container.migrateAndSucceed(
         bed.container.awaitRunningPod(IMAGE), bed.db, bed.database, 1001);
     awaitPhase(bed.client, bed.namespace, NAME, "Ready");
