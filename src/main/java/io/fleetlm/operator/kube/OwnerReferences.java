@@ -32,6 +32,13 @@ public final class OwnerReferences {
         .map(OwnerReference::getName);
   }
 
+  /** Whether this release, not one of its name deleted before, controls the object. */
+  public static boolean controlledBy(ObjectMeta meta, FleetlmRelease release) {
+    return controllerOf(meta)
+        .map(o -> Objects.equals(o.getUid(), release.getMetadata().getUid()))
+        .orElse(false);
+  }
+
   /** The owner that controls an object (at most one may), if any. */
   static Optional<OwnerReference> controllerOf(ObjectMeta meta) {
     return Objects.requireNonNullElse(meta.getOwnerReferences(), List.<OwnerReference>of()).stream()

@@ -10,6 +10,7 @@ import io.fleetlm.operator.kube.ClusterWiring;
 import io.fleetlm.operator.kube.FleetlmNodes;
 import io.fleetlm.operator.kube.FleetlmNodes.NodeUnreachableException;
 import io.fleetlm.operator.kube.KubernetesPort;
+import io.fleetlm.operator.kube.OwnerReferences;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.rollout.MemberRoll;
 import io.fleetlm.operator.rollout.MemberRoll.Await;
@@ -149,7 +150,12 @@ final class ClusterNodeSync {
 
   private Plan plan(Observation observation, String verifiedId, String verifiedImage) {
     FleetlmRelease release = observation.release();
-    List<Pod> pods = kube.clusterNodes(release);
+    // The informer finds a release's pods by its owner's name: a node pod left by a deleted
+    // release of the same name, until garbage collection takes it, is not this release's.
+    List<Pod> pods =
+        kube.clusterNodes(release).stream()
+            .filter(pod -> OwnerReferences.controlledBy(pod.getMetadata(), release))
+            .toList();
     String key = key(release);
     Set<String> alive = pods.stream().map(ClusterNodeSync::incarnation).collect(Collectors.toSet());
     joined.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).retainAll(alive);

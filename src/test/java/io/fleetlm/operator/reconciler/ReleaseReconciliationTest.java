@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -1018,6 +1019,31 @@ class ReleaseReconciliationTest {
     reconcile();
     assertThat(kube.clusterNodes).containsOnlyKeys("chat-00002", "chat-00003");
     assertThat(status().getLastNodeSerial()).isEqualTo(3);
+  }
+
+  /**
+   * A node pod left by a deleted release of the same name (its owner's uid is another) is not this
+   * release's: not counted, not asked, never stopped by it; the release starts its own nodes.
+   */
+  @Test
+  void withClusterRollNodesAPodOfADeletedReleaseOfTheSameNameIsNotItsNode() {
+    FakeFleetlmNodes nodes = new FakeFleetlmNodes();
+    reconciliation =
+        reconciliationWith(
+            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm-00001@10.0.0.1");
+    Pod left = kube.clusterNodes.remove("chat-00001");
+    left.getMetadata().getOwnerReferences().get(0).setUid("uid-of-the-deleted-release");
+    kube.clusterNodes.put("chat-00005", left);
+    nodes.asked.clear();
+
+    reconcile();
+    reconcile();
+
+    assertThat(kube.calls).doesNotContain("deletePod chat-00005");
+    assertThat(nodes.asked).as("the other release's node is not asked").isEmpty();
+    assertThat(status().getClusterMembers()).isZero();
+    assertThat(kube.clusterNodes).containsKey("chat-00002");
   }
 
   /**
