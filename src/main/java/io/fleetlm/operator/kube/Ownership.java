@@ -26,12 +26,10 @@ public final class Ownership {
    */
   public static Optional<String> conflict(
       String kind, ObjectMeta existing, FleetlmRelease release, boolean canHandOver) {
-    Optional<OwnerReference> controller = OwnerReferences.controllerOf(existing);
-    if (controller
-        .map(o -> Objects.equals(o.getUid(), release.getMetadata().getUid()))
-        .orElse(false)) {
+    if (OwnerReferences.controlledBy(existing, release)) {
       return Optional.empty();
     }
+    Optional<OwnerReference> controller = OwnerReferences.controllerOf(existing);
     if (handOverAsked(existing, release) && controller.isPresent()) {
       return Optional.of(
           kind

@@ -178,12 +178,11 @@ final class ClusterNodeSync {
             members,
             wanted(release),
             lastSerial,
-            () -> {
+            running -> {
               if (fingerprint.equals(agreedFor.get(key))) {
                 return Optional.empty();
               }
-              Optional<String> disagreement =
-                  disagreement(pods, members.stream().filter(m -> !m.terminating()).toList());
+              Optional<String> disagreement = disagreement(pods, running);
               if (disagreement.isEmpty()) {
                 agreedFor.put(key, fingerprint);
               }

@@ -3,7 +3,7 @@ package io.fleetlm.operator.rollout;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The next step for a clustered release whose FleetLM nodes the operator starts one pod at a time,
@@ -105,12 +105,15 @@ public final class MemberRoll {
    * @param wanted the nodes the spec asks for
    * @param lastSerial the highest serial the release's status records as started: a new node is
    *     numbered above it even when every pod is gone, so no node name is ever used twice
-   * @param unconverged what FleetLM's groups still disagree on with the running nodes (a group
+   * @param unconverged what FleetLM's groups still disagree on with these running nodes (a group
    *     listing a node that is gone, or without a leader), asked only once every running node has
    *     joined; empty when they agree
    */
   public static Step next(
-      List<Member> members, int wanted, int lastSerial, Supplier<Optional<String>> unconverged) {
+      List<Member> members,
+      int wanted,
+      int lastSerial,
+      Function<List<Member>, Optional<String>> unconverged) {
     Step step = beforeRecording(members, wanted, lastSerial, unconverged);
     int highest = highestSerial(members, 0);
     if (step instanceof Stop && highest > lastSerial) {
@@ -122,7 +125,10 @@ public final class MemberRoll {
   }
 
   private static Step beforeRecording(
-      List<Member> members, int wanted, int lastSerial, Supplier<Optional<String>> unconverged) {
+      List<Member> members,
+      int wanted,
+      int lastSerial,
+      Function<List<Member>, Optional<String>> unconverged) {
     // A pod whose node ended holds nothing while it goes: only a running one is waited for.
     Optional<Member> stopping =
         members.stream().filter(m -> m.terminating() && !m.hasEnded()).findFirst();
@@ -156,7 +162,7 @@ public final class MemberRoll {
       }
     }
     if (!running.isEmpty()) {
-      Optional<String> disagreement = unconverged.get();
+      Optional<String> disagreement = unconverged.apply(running);
       if (disagreement.isPresent()) {
         return new Await("FleetLM's groups to agree: " + disagreement.get());
       }

@@ -833,10 +833,7 @@ class ReleaseReconciliationTest {
    */
   @Test
   void withClusterRollNodesEachNodeStartsOnlyOnceFleetlmSaysTheLastChangeIsDone() {
-    FakeFleetlmNodes nodes = new FakeFleetlmNodes();
-    reconciliation =
-        reconciliationWith(
-            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    FakeFleetlmNodes nodes = startingNodesItself();
     reconcile();
     kube.finishJob(jobName(), true, null, 0);
     database.applied("1000", "1001");
@@ -887,10 +884,7 @@ class ReleaseReconciliationTest {
    */
   @Test
   void withClusterRollNodesStatusSaysWhatFleetlmSaysAndAStuckGroupStallsTheRollNamingIt() {
-    FakeFleetlmNodes nodes = new FakeFleetlmNodes();
-    reconciliation =
-        reconciliationWith(
-            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    FakeFleetlmNodes nodes = startingNodesItself();
     String three = "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3";
     startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm-00001@10.0.0.1");
     startJoined(nodes, "chat-00002", "10.0.0.2", "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2");
@@ -995,10 +989,7 @@ class ReleaseReconciliationTest {
    */
   @Test
   void withClusterRollNodesANodeThatEndedIsReplacedUnderANewNameEvenWhenItWasTheOnlyOne() {
-    FakeFleetlmNodes nodes = new FakeFleetlmNodes();
-    reconciliation =
-        reconciliationWith(
-            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    FakeFleetlmNodes nodes = startingNodesItself();
     startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm-00001@10.0.0.1");
     assertThat(status().getLastNodeSerial()).isEqualTo(1);
 
@@ -1027,10 +1018,7 @@ class ReleaseReconciliationTest {
    */
   @Test
   void withClusterRollNodesAPodOfADeletedReleaseOfTheSameNameIsNotItsNode() {
-    FakeFleetlmNodes nodes = new FakeFleetlmNodes();
-    reconciliation =
-        reconciliationWith(
-            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    FakeFleetlmNodes nodes = startingNodesItself();
     startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm-00001@10.0.0.1");
     Pod left = kube.clusterNodes.remove("chat-00001");
     left.getMetadata().getOwnerReferences().get(0).setUid("uid-of-the-deleted-release");
@@ -1044,6 +1032,15 @@ class ReleaseReconciliationTest {
     assertThat(nodes.asked).as("the other release's node is not asked").isEmpty();
     assertThat(status().getClusterMembers()).isZero();
     assertThat(kube.clusterNodes).containsKey("chat-00002");
+  }
+
+  /** The operator set to start clustered releases' nodes itself (clusterRoll nodes). */
+  private FakeFleetlmNodes startingNodesItself() {
+    FakeFleetlmNodes nodes = new FakeFleetlmNodes();
+    reconciliation =
+        reconciliationWith(
+            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    return nodes;
   }
 
   /**

@@ -12,12 +12,13 @@ import io.fleetlm.operator.rollout.MemberRoll.Stop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class MemberRollTest {
 
-  private static final Supplier<Optional<String>> AGREED = Optional::empty;
+  private static final Function<List<Member>, Optional<String>> AGREED =
+      running -> Optional.empty();
 
   /** What {@link Member#ended()} says of a node that runs. */
   private static final Optional<String> RUNNING = Optional.empty();
@@ -40,7 +41,7 @@ class MemberRollTest {
     List<Member> members =
         List.of(joined(1, true), new Member(pod(2), 2, node(2), true, false, false, RUNNING));
 
-    Step step = next(members, 3, () -> fail("asked the groups before every node joined"));
+    Step step = next(members, 3, running -> fail("asked the groups before every node joined"));
 
     assertThat(step)
         .isEqualTo(
@@ -77,7 +78,7 @@ class MemberRollTest {
     Member ended = new Member(pod(1), 1, node(1), true, false, false, Optional.of("exit code 1"));
     List<Member> members = List.of(ended, joined(2, true), joined(3, true));
 
-    assertThat(next(members, 3, () -> fail("asked the groups of an ended node")))
+    assertThat(next(members, 3, running -> fail("asked the groups of an ended node")))
         .isEqualTo(new Stop(ended, "its node ended (exit code 1); a new node replaces it"));
     assertThat(next(List.of(joined(2, true), joined(3, true)), 3, AGREED))
         .isEqualTo(new Start(4, List.of(node(2), node(3))));
@@ -88,7 +89,7 @@ class MemberRollTest {
     String disagreement = "Raft group 7 (as n2 answers) still lists " + node(1);
 
     Step step =
-        next(List.of(joined(2, false), joined(3, false)), 3, () -> Optional.of(disagreement));
+        next(List.of(joined(2, false), joined(3, false)), 3, running -> Optional.of(disagreement));
 
     assertThat(step).isEqualTo(new Await("FleetLM's groups to agree: " + disagreement));
   }
@@ -179,7 +180,7 @@ class MemberRollTest {
 
   /** The status kept up with the pods: the highest serial started is the highest still there. */
   private static Step next(
-      List<Member> members, int wanted, Supplier<Optional<String>> unconverged) {
+      List<Member> members, int wanted, Function<List<Member>, Optional<String>> unconverged) {
     return MemberRoll.next(members, wanted, MemberRoll.highestSerial(members, 0), unconverged);
   }
 
