@@ -51,7 +51,10 @@ kubectl -n "$ns" create secret generic fleetlm-db \
   --from-literal=SECRET_KEY_BASE="demo-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" \
   --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 # As a pod runs it: the image's JVM options and class archive, from the application's directory.
+# With clusterRoll deployment: the default roll asks each FleetLM node in its container whether it
+# joined its Raft groups, and kwok's pods run no container (REAL_NODE=1 make e2e shows that roll).
 (cd target/quarkus-app && FLEETLM_WATCH_NAMESPACES="$ns" FLEETLM_HTTP_PORT="$http_port" \
+  FLEETLM_OPERATOR_CLUSTER_ROLL=deployment \
   MALLOC_ARENA_MAX=2 exec java @operator.options -XX:SharedArchiveFile=app-cds.jsa \
   -jar quarkus-run.jar) >"$state/operator.log" 2>&1 &
 operator_pid=$!

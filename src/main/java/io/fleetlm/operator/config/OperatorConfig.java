@@ -38,13 +38,15 @@ public interface OperatorConfig {
   int errorsBeforeStalled();
 
   /**
-   * How a clustered release's FleetLM nodes are started and rolled. {@code deployment} (the
-   * default): one Deployment, one pod more or fewer at a time, rolled by the Deployment controller.
-   * {@code nodes}: one pod per node, started and stopped by the operator, each node named above
-   * every earlier one, each step taken only once FleetLM says the last is done (issue 33; not yet
-   * the default: a release that has a Deployment keeps it).
+   * How a clustered release's FleetLM nodes are started and rolled. {@code nodes} (the default):
+   * one pod per node, started and stopped by the operator, each node named above every earlier one,
+   * each step taken only once FleetLM says the last is done (issue 33). {@code deployment}: one
+   * Deployment, one pod more or fewer at a time, rolled by the Deployment controller (a surge roll
+   * FleetLM's coordinator cannot follow; kept for releases made before {@code nodes}, and for
+   * clusters whose pods run no FleetLM to ask, such as kwok's). A release that already has a
+   * Deployment keeps it either way: moving a running cluster off it is not built yet.
    */
-  @WithDefault("deployment")
+  @WithDefault("nodes")
   ClusterRoll clusterRoll();
 
   /** How long one question to a FleetLM node (its release's rpc, in its pod) may take. */

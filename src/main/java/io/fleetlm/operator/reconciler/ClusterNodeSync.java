@@ -55,25 +55,49 @@ final class ClusterNodeSync {
   private final FleetlmNodes nodes;
 
   /**
-   * By release: its nodes that said they joined, as pod uid and container restarts (FleetLM's
-   * ready?() stays true once true, until the node restarts).
+   * A release not looked at for this long was deleted (a live one is looked at at least every
+   * resync): what was remembered of it goes. Forgetting a live one costs only questions asked
+   * again.
    */
-  private final Map<String, Set<String>> joined = new ConcurrentHashMap<>();
+  static final Duration FORGET_AFTER = Duration.ofHours(1);
+
+  /** By release: what its nodes said, kept between passes. */
+  private final Map<String, NodeMemory> memories = new ConcurrentHashMap<>();
 
   /**
-   * By release: its nodes, as pod uids and container restarts, when their groups last agreed. The
-   * same nodes need not be asked again (a restart or a new pod is a new fingerprint).
+   * What one release's nodes said, each node known by its incarnation (pod uid and container
+   * restarts: a restarted node is a new node to FleetLM).
    */
-  private final Map<String, String> agreedFor = new ConcurrentHashMap<>();
+  private static final class NodeMemory {
+    /** Nodes that said they joined (FleetLM's ready?() stays true once true, until a restart). */
+    final Set<String> joined = ConcurrentHashMap.newKeySet();
 
-  /** By release: since when the roll has waited on which pods. */
-  private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
+    /** Why a node has not joined, as it last said. */
+    final Map<String, Explained> explanations = new ConcurrentHashMap<>();
 
-  /** By node incarnation: why it has not joined, as it last said. */
-  private final Map<String, Explained> explanations = new ConcurrentHashMap<>();
+    /** What nodes answered instead of a yes, already logged. */
+    final Set<String> unanswered = ConcurrentHashMap.newKeySet();
 
-  /** What nodes answered instead of a yes, already logged. */
-  private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
+    /** The nodes when their groups last agreed: the same nodes need not be asked again. */
+    volatile String agreedFor;
+
+    /** Since when the roll has waited on which pods. */
+    volatile Waiting waiting;
+
+    volatile Instant seen;
+
+    NodeMemory(Instant now) {
+      seen = now;
+    }
+
+    /** Forgets nodes that are gone. */
+    void keepOnly(Set<String> alive, Instant now) {
+      seen = now;
+      joined.retainAll(alive);
+      explanations.keySet().retainAll(alive);
+      unanswered.removeIf(said -> alive.stream().noneMatch(said::startsWith));
+    }
+  }
 
   private final Duration stepDeadline;
 
@@ -108,7 +132,7 @@ final class ClusterNodeSync {
     if (verifiedId == null || verifiedImage == null || observation.paused()) {
       Result observed = observe(observation, verifiedId, verifiedImage);
       // A paused roll waits on nothing: its clock starts again when it resumes.
-      waiting.remove(key(observation.release()));
+      memory(observation).waiting = null;
       return observed;
     }
     Plan plan = plan(observation, verifiedId, verifiedImage);
@@ -156,16 +180,15 @@ final class ClusterNodeSync {
         kube.clusterNodes(release).stream()
             .filter(pod -> OwnerReferences.controlledBy(pod.getMetadata(), release))
             .toList();
-    String key = key(release);
     Set<String> alive = pods.stream().map(ClusterNodeSync::incarnation).collect(Collectors.toSet());
-    joined.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).retainAll(alive);
-    unanswered.removeIf(said -> alive.stream().noneMatch(said::startsWith));
-    explanations.keySet().retainAll(alive);
-    List<Member> members = members(key, release, pods, verifiedId, verifiedImage);
+    NodeMemory memory = memory(observation);
+    memory.keepOnly(alive, observation.now());
+    memories.values().removeIf(m -> m.seen.plus(FORGET_AFTER).isBefore(observation.now()));
+    List<Member> members = members(memory, release, pods, verifiedId, verifiedImage);
     RolloutState rollout = RolloutState.ofNodes(pods, members, wanted(release));
     int lastSerial = lastSerial(release);
     if (verifiedId == null || verifiedImage == null) {
-      waiting.remove(key);
+      memory.waiting = null;
       return new Plan(
           pods,
           rollout,
@@ -179,20 +202,25 @@ final class ClusterNodeSync {
             wanted(release),
             lastSerial,
             running -> {
-              if (fingerprint.equals(agreedFor.get(key))) {
+              if (fingerprint.equals(memory.agreedFor)) {
                 return Optional.empty();
               }
               Optional<String> disagreement = disagreement(pods, running);
               if (disagreement.isEmpty()) {
-                agreedFor.put(key, fingerprint);
+                memory.agreedFor = fingerprint;
               }
               return disagreement;
             });
     NodeRollProgress progress =
         explained(
+            memory,
             pods,
             progress(
-                key, pods, step, observation.now(), MemberRoll.highestSerial(members, lastSerial)),
+                memory,
+                pods,
+                step,
+                observation.now(),
+                MemberRoll.highestSerial(members, lastSerial)),
             observation.now());
     return new Plan(pods, rollout, progress.step(), progress);
   }
@@ -202,17 +230,18 @@ final class ClusterNodeSync {
    * tells: FleetLM's coordinator adds a node only to groups it hosts (Q6b), so those are the groups
    * to fix by hand. Asked at most once a minute a node: a call costs the pod 0.3 s of CPU.
    */
-  private NodeRollProgress explained(List<Pod> pods, NodeRollProgress progress, Instant now) {
+  private NodeRollProgress explained(
+      NodeMemory memory, List<Pod> pods, NodeRollProgress progress, Instant now) {
     if (!progress.stalled()
         || !(progress.step().orElseThrow() instanceof Await await)
         || await.joining().isEmpty()) {
       return progress;
     }
     Pod pod = podOf(pods, await.joining().get());
-    Explained before = explanations.get(incarnation(pod));
+    Explained before = memory.explanations.get(incarnation(pod));
     if (before == null || before.at().plus(EXPLAIN_AGAIN).isBefore(now)) {
       before = new Explained(unjoined(pod), now);
-      explanations.put(incarnation(pod), before);
+      memory.explanations.put(incarnation(pod), before);
     }
     return progress.waitingBecause(await.because(before.why()));
   }
@@ -265,9 +294,9 @@ final class ClusterNodeSync {
    * in memory: an operator restart starts it again, which delays a stop, never a step.
    */
   private NodeRollProgress progress(
-      String key, List<Pod> pods, Step step, Instant now, int highestSerial) {
+      NodeMemory memory, List<Pod> pods, Step step, Instant now, int highestSerial) {
     if (!(step instanceof Await)) {
-      waiting.remove(key);
+      memory.waiting = null;
       return new NodeRollProgress(Optional.of(step), Duration.ZERO, stepDeadline, highestSerial);
     }
     String podSet =
@@ -275,10 +304,9 @@ final class ClusterNodeSync {
             .map(p -> p.getMetadata().getName())
             .collect(Collectors.toCollection(TreeSet::new))
             .toString();
-    Waiting since =
-        waiting.compute(
-            key,
-            (k, was) -> was != null && was.pods().equals(podSet) ? was : new Waiting(podSet, now));
+    Waiting was = memory.waiting;
+    Waiting since = was != null && was.pods().equals(podSet) ? was : new Waiting(podSet, now);
+    memory.waiting = since;
     return new NodeRollProgress(
         Optional.of(step), Duration.between(since.since(), now), stepDeadline, highestSerial);
   }
@@ -287,7 +315,11 @@ final class ClusterNodeSync {
   private record Waiting(String pods, Instant since) {}
 
   private List<Member> members(
-      String key, FleetlmRelease release, List<Pod> pods, String verifiedId, String verifiedImage) {
+      NodeMemory memory,
+      FleetlmRelease release,
+      List<Pod> pods,
+      String verifiedId,
+      String verifiedImage) {
     String revision =
         verifiedId == null || verifiedImage == null
             ? null
@@ -296,12 +328,13 @@ final class ClusterNodeSync {
         .flatMap(
             pod ->
                 ClusterMemberFactory.serialOf(pod)
-                    .map(serial -> member(key, release, pod, serial, revision))
+                    .map(serial -> member(memory, release, pod, serial, revision))
                     .stream())
         .toList();
   }
 
-  private Member member(String key, FleetlmRelease release, Pod pod, int serial, String revision) {
+  private Member member(
+      NodeMemory memory, FleetlmRelease release, Pod pod, int serial, String revision) {
     String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
     String node =
         ip == null ? null : ClusterWiring.memberNodeName(release.getSpec(), serial) + "@" + ip;
@@ -316,7 +349,7 @@ final class ClusterNodeSync {
         node,
         current,
         terminating,
-        node != null && !terminating && joined(key, pod),
+        node != null && !terminating && joined(memory, pod),
         ended(pod));
   }
 
@@ -340,23 +373,22 @@ final class ClusterNodeSync {
   }
 
   /** Asks the node only while its container runs, and only until it said yes. */
-  private boolean joined(String key, Pod pod) {
+  private boolean joined(NodeMemory memory, Pod pod) {
     Optional<ContainerStatus> container = appContainer(pod);
     if (container.isEmpty() || container.get().getState().getRunning() == null) {
       return false;
     }
-    Set<String> said = joined.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet());
-    if (said.contains(incarnation(pod))) {
+    if (memory.joined.contains(incarnation(pod))) {
       return true;
     }
     try {
       if (nodes.joined(pod)) {
-        said.add(incarnation(pod));
+        memory.joined.add(incarnation(pod));
         return true;
       }
     } catch (NodeUnreachableException e) {
       // Once per node and answer: a node that is still booting is asked every few seconds.
-      if (unanswered.add(incarnation(pod) + " " + e.getMessage())) {
+      if (memory.unanswered.add(incarnation(pod) + " " + e.getMessage())) {
         LOG.infof("%s", e.getMessage());
       }
     }
@@ -384,9 +416,10 @@ final class ClusterNodeSync {
         .orElseThrow();
   }
 
-  /** namespace/name, as Observation names the release in logs. */
-  private static String key(FleetlmRelease release) {
-    return release.getMetadata().getNamespace() + "/" + release.getMetadata().getName();
+  /** What this release's nodes said before, by the release's uid: a new release starts afresh. */
+  private NodeMemory memory(Observation observation) {
+    return memories.computeIfAbsent(
+        observation.release().getMetadata().getUid(), uid -> new NodeMemory(observation.now()));
   }
 
   /** A pod's uid and its app container's restarts: a restarted node is a new node to FleetLM. */

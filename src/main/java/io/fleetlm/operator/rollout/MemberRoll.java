@@ -173,7 +173,7 @@ public final class MemberRoll {
       return new Stop(
           leaving, "the spec asks for " + wanted + " nodes, " + running.size() + " run");
     }
-    if (running.size() < wanted) {
+    if (running.size() < wanted || replacesBeforeStopping(wanted, running, oldest)) {
       return new Start(
           highestSerial(members, lastSerial) + 1, running.stream().map(Member::node).toList());
     }
@@ -181,6 +181,18 @@ public final class MemberRoll {
       return new Stop(oldest.get(), "replaced by a node of the current release");
     }
     return new Settled();
+  }
+
+  /**
+   * Two nodes: both members of every group are its majority, and FleetLM takes a member out only
+   * once it is gone (nothing leaves Raft at shutdown: fleetlm-runtime-facts Q9, Q6b), so a group
+   * that lost one of two could never let it go. The replacement joins first, making three (where
+   * FleetLM's coordinator still hosts every group), and the old node then leaves a group of three.
+   * At one node there is no majority to keep, and from three up a group of three keeps two.
+   */
+  private static boolean replacesBeforeStopping(
+      int wanted, List<Member> running, Optional<Member> oldest) {
+    return wanted == 2 && running.size() == wanted && oldest.isPresent();
   }
 
   /**

@@ -29,11 +29,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The operator installed with {@code clusterRoll=nodes} (issue 33, not yet the default) starting
- * and rolling a FleetLM cluster of three on the real node: the double with FleetLM's coordinator,
- * which changes only the groups it hosts. FleetlmDoubleE2E shows the same double losing groups to a
- * surge roll and wedging a StatefulSet's pod 0; here the operator's nodes sort above every earlier
- * node and each step waits for FleetLM's own answers.
+ * The operator installed with its chart's defaults (clusterRoll nodes, and the grants it needs)
+ * starting and rolling a FleetLM cluster of three on the real node: the double with FleetLM's
+ * coordinator, which changes only the groups it hosts. FleetlmDoubleE2E shows the same double
+ * losing groups to a surge roll and wedging a StatefulSet's pod 0; here the operator's nodes sort
+ * above every earlier node and each step waits for FleetLM's own answers.
  */
 class OperatorRollE2E {
 
@@ -59,7 +59,6 @@ class OperatorRollE2E {
         "fleetlm-roll",
         operatorNamespace,
         apps,
-        "clusterRoll=nodes",
         "clusterStepDeadline=" + STEP_DEADLINE.toSeconds() + "s");
   }
 
@@ -112,7 +111,7 @@ class OperatorRollE2E {
           .isEqualTo(2);
     }
     System.out.printf(
-        "measured: clusterRoll=nodes, 3 replicas: first start to Ready %d s, roll app:1 to app:2"
+        "measured: clusterRoll nodes, 3 replicas: first start to Ready %d s, roll app:1 to app:2"
             + " to Ready %d s%n",
         firstStart.toSeconds(), Duration.between(rolled, Instant.now()).toSeconds());
 
@@ -138,7 +137,7 @@ class OperatorRollE2E {
             serials("trio").equals(List.of(5, 6, 7))
                 && readyAtItsGeneration(Releases.get(client, apps, "trio")));
     System.out.printf(
-        "measured: clusterRoll=nodes, a node that ended replaced, to Ready %d s%n",
+        "measured: clusterRoll nodes, a node that ended replaced, to Ready %d s%n",
         Duration.between(crashed, Instant.now()).toSeconds());
     assertThat(events.of("found_attempt")).as("no node came back under its name").isEmpty();
     assertThat(events.of("quorum_lost")).isEmpty();
@@ -181,7 +180,7 @@ class OperatorRollE2E {
                             .orElse(false)));
     FleetlmRelease stalled = Releases.get(client, apps, "quad");
     System.out.printf(
-        "measured: clusterRoll=nodes, 4 replicas, the roll stopped: %s%n",
+        "measured: clusterRoll nodes, 4 replicas, the roll stopped: %s%n",
         Releases.condition(stalled, "Ready").orElseThrow().getMessage());
     assertThat(Releases.condition(stalled, "Stalled").orElseThrow().getReason())
         .isEqualTo("ClusterNotConverging");

@@ -84,8 +84,15 @@ class RealNodeE2E {
     apps = TestCluster.createNamespace("apps", restricted);
     Releases.createDatabaseSecret(client, apps, db.ectoUrlForPods(database));
 
+    // The Deployment roll, which releases made before clusterRoll nodes keep and which these
+    // tests read (its pods find each other by DNS); OperatorRollE2E runs the default roll.
     node.installOperator(
-        "fleetlm-operator", operatorNamespace, apps, "replicaCount=2", "resync=5s");
+        "fleetlm-operator",
+        operatorNamespace,
+        apps,
+        "replicaCount=2",
+        "resync=5s",
+        "clusterRoll=deployment");
   }
 
   @AfterAll

@@ -114,7 +114,9 @@ class HelmChartIT {
     String other = TestCluster.createNamespace("other");
     String release = "op" + operatorNamespace.substring(operatorNamespace.length() - 6);
     try {
-      helmInstall(release, operatorNamespace, "--set", "watchNamespaces={" + apps + "}");
+      // As the operator process runs here (kwok's pods run no FleetLM node to ask): the chart's
+      // grants for clusterRoll deployment, each checked against the audit log below.
+      helmInstall(release, operatorNamespace, grants(apps));
 
       String token = serviceAccountToken(operatorNamespace, release);
       Path kubeconfig = writeTokenKubeconfig(token);
@@ -193,9 +195,7 @@ class HelmChartIT {
       assertForbidden(
           () -> operatorIdentity.resources(FleetlmRelease.class).inAnyNamespace().list());
 
-      GrantedVerbs granted =
-          GrantedVerbs.render(
-              CHART, release, operatorNamespace, "--set", "watchNamespaces={" + apps + "}");
+      GrantedVerbs granted = GrantedVerbs.render(CHART, release, operatorNamespace, grants(apps));
       var audit = TestCluster.auditLog();
       org.junit.jupiter.api.Assumptions.assumeTrue(
           audit.isPresent(), "no audit log on this cluster: granted verbs not checked");
@@ -291,6 +291,12 @@ class HelmChartIT {
       TestCluster.deleteNamespace(apps);
       TestCluster.deleteNamespace(operatorNamespace);
     }
+  }
+
+  private static String[] grants(String apps) {
+    return new String[] {
+      "--set", "watchNamespaces={" + apps + "}", "--set", "clusterRoll=deployment"
+    };
   }
 
   private void helmInstall(String release, String namespace, String... values) {

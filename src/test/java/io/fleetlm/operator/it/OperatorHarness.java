@@ -17,10 +17,21 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The operator, run in the test JVM against the test cluster and watching one namespace, with the
- * production configuration (OperatorConfig's defaults) and retry (the reconciler's @GradualRetry).
- * It can be stopped and started again, the way a pod restart would, to show that it converges.
+ * production configuration (OperatorConfig's defaults) and retry (the reconciler's @GradualRetry),
+ * except that clustered releases run as a Deployment ({@link #KWOK_CLUSTER_ROLL}) unless a test
+ * says otherwise. It can be stopped and started again, the way a pod restart would, to show that it
+ * converges.
  */
 public final class OperatorHarness implements AutoCloseable {
+
+  /**
+   * The default roll, clusterRoll nodes, asks each FleetLM node in its container whether it joined
+   * its Raft groups; kwok's pods run no container to ask, so on the local cluster a clustered
+   * release is rolled by its Deployment. The node roll is tested on the real node
+   * (OperatorRollE2E), and by ReleaseReconciliationTest against FleetLM's answers.
+   */
+  public static final Map<String, String> KWOK_CLUSTER_ROLL =
+      Map.of("fleetlm.operator.cluster-roll", "deployment");
 
   private final KubernetesClient client;
   private final String namespace;
@@ -56,7 +67,9 @@ public final class OperatorHarness implements AutoCloseable {
   public OperatorHarness(KubernetesClient client, String namespace, Map<String, String> settings) {
     this.client = client;
     this.namespace = namespace;
-    this.settings = Map.copyOf(settings);
+    Map<String, String> all = new java.util.HashMap<>(KWOK_CLUSTER_ROLL);
+    all.putAll(settings);
+    this.settings = Map.copyOf(all);
   }
 
   public OperatorHarness start() {

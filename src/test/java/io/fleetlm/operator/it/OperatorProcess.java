@@ -89,6 +89,8 @@ public final class OperatorProcess implements AutoCloseable {
       builder.environment().put("FLEETLM_HTTP_PORT", String.valueOf(port));
       // As the image sets it: glibc's per-thread arenas would hold memory the JVM gave back.
       builder.environment().put("MALLOC_ARENA_MAX", "2");
+      // kwok's pods run no FleetLM node to ask (OperatorHarness.KWOK_CLUSTER_ROLL).
+      builder.environment().put("FLEETLM_OPERATOR_CLUSTER_ROLL", "deployment");
       builder.environment().putAll(env);
       return new OperatorProcess(builder.start(), port);
     } catch (IOException e) {

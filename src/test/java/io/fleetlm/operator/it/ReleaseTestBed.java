@@ -46,8 +46,8 @@ final class ReleaseTestBed implements AutoCloseable {
   }
 
   /** A test bed in a namespace of exactly this name, for fixtures recorded in it. */
-  static ReleaseTestBed inExactNamespace(String name) {
-    return new ReleaseTestBed(() -> TestCluster.createExactNamespace(name));
+  static ReleaseTestBed inExactNamespace(String name, Map<String, String> settings) {
+    return new ReleaseTestBed(() -> TestCluster.createExactNamespace(name), settings);
   }
 
   /** A test bed whose operator runs with some settings changed, e.g. a shorter resync. */

@@ -57,6 +57,13 @@ class UpgradeCompatibilityIT {
       java.util.Base64.getEncoder()
           .encodeToString("compat-fixture-cookie-not-a-secret".getBytes(StandardCharsets.UTF_8));
 
+  /**
+   * The upgraded operator as installed, clusterRoll nodes: releases that a Deployment runs keep it
+   * (the fixture's are clustered), so an upgrade changes nothing even where the roll changed.
+   */
+  private static final Map<String, String> PRODUCTION_ROLL =
+      Map.of("fleetlm.operator.cluster-roll", "nodes");
+
   private static final long VERSION = 20251019063736L;
   private static final List<String> NAMES = List.of("chat", "chat-pinned");
 
@@ -67,7 +74,7 @@ class UpgradeCompatibilityIT {
       record(Path.of(recordTo));
       return;
     }
-    try (ReleaseTestBed bed = ReleaseTestBed.inExactNamespace(NAMESPACE)) {
+    try (ReleaseTestBed bed = ReleaseTestBed.inExactNamespace(NAMESPACE, PRODUCTION_ROLL)) {
       bed.operator.stop();
       MigrationStandIn.applyEctoMigrations(bed.db, bed.database, 20251001063431L, VERSION);
       List<FleetlmRelease> releases = replay(bed);
@@ -257,7 +264,7 @@ class UpgradeCompatibilityIT {
 
   /** What the operator of this commit leaves for two Ready releases, written to dir. */
   private static void record(Path dir) {
-    try (ReleaseTestBed bed = ReleaseTestBed.inExactNamespace(NAMESPACE)) {
+    try (ReleaseTestBed bed = ReleaseTestBed.inExactNamespace(NAMESPACE, Map.of())) {
       FleetlmRelease chat =
           Releases.release(bed.namespace, "chat", "ghcr.io/cpluss/fleetlm:main-1", "" + VERSION, 2);
       FleetlmRelease pinned =

@@ -94,8 +94,15 @@ class ReleaseReconciliationTest {
             .addToData("SECRET_KEY_BASE", base64(KEY_BASE))
             .build());
     meters = new SimpleMeterRegistry();
-    reconciliation = reconciliationWith(ProductionConfig.defaults(), new FakeFleetlmNodes());
+    reconciliation = reconciliationWith(ROLLED_BY_A_DEPLOYMENT, new FakeFleetlmNodes());
   }
+
+  /**
+   * Most tests here are of the Deployment a clustered release runs as with clusterRoll deployment
+   * (the fixture has 3 replicas); the default, nodes, is {@link #startingNodesItself()}.
+   */
+  private static final OperatorConfig ROLLED_BY_A_DEPLOYMENT =
+      ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "deployment"));
 
   private ReleaseReconciliation reconciliationWith(OperatorConfig config, FleetlmNodes nodes) {
     ReleaseMetrics metrics = new ReleaseMetrics(meters);
@@ -877,6 +884,33 @@ class ReleaseReconciliationTest {
   }
 
   /**
+   * The default roll does not take over a cluster that a Deployment already runs (one an earlier
+   * operator made): the operator's upgrade changes no pod, and the next release still rolls there.
+   * Moving a running cluster off its Deployment is not built yet.
+   */
+  @Test
+  void aClusterThatItsDeploymentRunsKeepsItUnderTheDefaultRoll() {
+    installReady();
+    Deployment before = kube.deployments.get("chat");
+    FakeFleetlmNodes nodes = startingNodesItself();
+    kube.calls.clear();
+    reconcile();
+    assertThat(kube.calls).noneMatch(c -> c.startsWith("applyDeployment") || c.contains("Pod "));
+    assertThat(kube.deployments.get("chat")).isSameAs(before);
+
+    edit(
+        r -> {
+          r.getSpec().setImage(V2);
+          r.getSpec().getMigration().setExpectedVersion("1002");
+        });
+    migrateAndRollOut("1000", "1001", "1002");
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
+    assertThat(kube.clusterNodes).as("no node pods beside it").isEmpty();
+    assertThat(nodes.asked).isEmpty();
+  }
+
+  /**
    * Ready, RolledOut and ClusterConverging say only what FleetLM said: not Ready while a group of
    * the three joined nodes is short of a member; then, in a roll, a group that keeps the departed
    * node holds the roll and, past the step deadline, stalls the release with a reason naming the
@@ -1034,12 +1068,10 @@ class ReleaseReconciliationTest {
     assertThat(kube.clusterNodes).containsKey("chat-00002");
   }
 
-  /** The operator set to start clustered releases' nodes itself (clusterRoll nodes). */
+  /** The operator as installed: it starts clustered releases' nodes itself (clusterRoll nodes). */
   private FakeFleetlmNodes startingNodesItself() {
     FakeFleetlmNodes nodes = new FakeFleetlmNodes();
-    reconciliation =
-        reconciliationWith(
-            ProductionConfig.with(Map.of("fleetlm.operator.cluster-roll", "nodes")), nodes);
+    reconciliation = reconciliationWith(ProductionConfig.defaults(), nodes);
     return nodes;
   }
 

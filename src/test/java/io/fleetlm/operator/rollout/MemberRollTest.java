@@ -131,6 +131,34 @@ class MemberRollTest {
     assertThat(steps.get(3)).isEqualTo(new Start(5, List.of(node(3), node(4))));
   }
 
+  /**
+   * At two nodes a group that loses one member has no majority left to let it go: each new node
+   * joins first, making three, and only then does an old one stop.
+   */
+  @Test
+  void aRollOfTwoStartsEachReplacementBeforeTheOldNodeStops() {
+    List<Member> members = new ArrayList<>(List.of(joined(1, false), joined(2, false)));
+    List<String> steps = new ArrayList<>();
+
+    for (Step step = next(members, 2, AGREED);
+        !(step instanceof Settled);
+        step = next(members, 2, AGREED)) {
+      if (step instanceof Stop stop) {
+        assertThat(members).as("a group of two never loses a member").hasSize(3);
+        members.remove(stop.member());
+        steps.add("stop " + stop.member().serial());
+      } else if (step instanceof Start start) {
+        assertThat(members).as("never above three nodes").hasSize(2);
+        members.add(joined(start.serial(), true));
+        steps.add("start " + start.serial());
+      } else {
+        fail("unexpected step " + step);
+      }
+    }
+
+    assertThat(steps).containsExactly("start 3", "stop 1", "start 4", "stop 2");
+  }
+
   @Test
   void aScaleDownStopsAnOldNodeFirstOtherwiseTheNewest() {
     assertThat(next(List.of(joined(1, true), joined(2, false), joined(3, true)), 2, AGREED))
