@@ -898,12 +898,7 @@ class ReleaseReconciliationTest {
     assertThat(kube.calls).noneMatch(c -> c.startsWith("applyDeployment") || c.contains("Pod "));
     assertThat(kube.deployments.get("chat")).isSameAs(before);
 
-    edit(
-        r -> {
-          r.getSpec().setImage(V2);
-          r.getSpec().getMigration().setExpectedVersion("1002");
-        });
-    migrateAndRollOut("1000", "1001", "1002");
+    migrateAndRollOutV2();
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
     assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
     assertThat(kube.clusterNodes).as("no node pods beside it").isEmpty();
@@ -1816,14 +1811,19 @@ class ReleaseReconciliationTest {
 
   private void upgradeToV2Ready() {
     installReady();
+    migrateAndRollOutV2();
+    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
+    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
+  }
+
+  /** The spec moves to V2, which ships migration 1002; its Job succeeds and the app rolls. */
+  private void migrateAndRollOutV2() {
     edit(
         r -> {
           r.getSpec().setImage(V2);
           r.getSpec().getMigration().setExpectedVersion("1002");
         });
     migrateAndRollOut("1000", "1001", "1002");
-    assertThat(status().getPhase()).isEqualTo(Phase.Ready);
-    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
   }
 
   /**
