@@ -43,8 +43,9 @@ public interface OperatorConfig {
    * each step taken only once FleetLM says the last is done (issue 33). {@code deployment}: one
    * Deployment, one pod more or fewer at a time, rolled by the Deployment controller (a surge roll
    * FleetLM's coordinator cannot follow; kept for releases made before {@code nodes}, and for
-   * clusters whose pods run no FleetLM to ask, such as kwok's). A release that already has a
-   * Deployment keeps it either way: moving a running cluster off it is not built yet.
+   * clusters whose pods run no FleetLM to ask, such as kwok's). With {@code nodes}, a cluster a
+   * Deployment runs keeps it until the Deployment would roll, and then moves off it one node at a
+   * time.
    */
   @WithDefault("nodes")
   ClusterRoll clusterRoll();

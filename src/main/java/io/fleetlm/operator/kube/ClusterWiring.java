@@ -2,6 +2,7 @@ package io.fleetlm.operator.kube;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fleetlm.operator.api.ClusterSpec;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.FleetlmReleaseSpec;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The environment that makes a release's pods one FleetLM cluster, as FleetLM's runtime config and
@@ -73,10 +75,27 @@ public final class ClusterWiring {
   /**
    * A node's name for the operator's own pods ({@link ClusterMemberFactory}): the basename and the
    * serial, zero-padded so that names sort as serials do. FleetLM's lowest-named node of a group's
-   * replica set founds the group, so a node started later must sort higher.
+   * replica set founds the group, so a node started later must sort higher: also above a
+   * Deployment's {@code <basename>@<ip>} nodes that it replaces, and above nodes of the earlier
+   * {@code <basename>-<serial>} form, hence {@code _}, which sorts after both {@code @} and {@code
+   * -}.
    */
   public static String memberNodeName(FleetlmReleaseSpec spec, int serial) {
-    return String.format("%s-%05d", basename(spec), serial);
+    return String.format("%s_%05d", basename(spec), serial);
+  }
+
+  /**
+   * The basename a Deployment's pod gave its node ({@code <basename>@<pod IP>}, DNSPoll's name), as
+   * its app container has it: the spec may name another basename since.
+   */
+  public static String deploymentNodeBasename(Pod pod, FleetlmReleaseSpec spec) {
+    return pod.getSpec().getContainers().stream()
+        .filter(c -> ResourceNames.APP_CONTAINER.equals(c.getName()))
+        .flatMap(c -> c.getEnv() == null ? Stream.empty() : c.getEnv().stream())
+        .filter(e -> NODE_BASENAME.equals(e.getName()) && e.getValue() != null)
+        .map(EnvVar::getValue)
+        .findFirst()
+        .orElse(basename(spec));
   }
 
   /**

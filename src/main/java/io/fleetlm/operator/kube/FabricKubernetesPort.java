@@ -271,6 +271,31 @@ public final class FabricKubernetesPort implements KubernetesPort {
   }
 
   @Override
+  public List<Pod> podsOfDeployment(Deployment deployment) {
+    return client
+        .pods()
+        .inNamespace(deployment.getMetadata().getNamespace())
+        .withLabels(deployment.getSpec().getSelector().getMatchLabels())
+        .list()
+        .getItems();
+  }
+
+  @Override
+  public void scaleDeployment(Deployment deployment, int replicas) {
+    client
+        .apps()
+        .deployments()
+        .inNamespace(deployment.getMetadata().getNamespace())
+        .withName(deployment.getMetadata().getName())
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
+  }
+
+  @Override
+  public void deleteDeployment(Deployment deployment) {
+    deleteHandedOver(Deployment.class, deployment.getMetadata());
+  }
+
+  @Override
   public List<Pod> podsOfJob(String namespace, String jobName) {
     return client
         .pods()

@@ -86,6 +86,18 @@ public interface KubernetesPort {
   /** Deletes a node's pod, with its grace period: FleetLM leaves the cluster as it stops. */
   void deletePod(Pod pod);
 
+  /**
+   * The pods a Deployment's selector matches, as the API server lists them now: not cached, as only
+   * a cluster that the node roll takes over from its Deployment needs them, while it moves.
+   */
+  List<Pod> podsOfDeployment(Deployment deployment);
+
+  /** Sets how many pods a Deployment keeps, changing nothing else of it (a merge patch). */
+  void scaleDeployment(Deployment deployment, int replicas);
+
+  /** Deletes a Deployment as it was read: one changed since is left alone. */
+  void deleteDeployment(Deployment deployment);
+
   /** Pods of a Job, to read why its container ended. */
   List<Pod> podsOfJob(String namespace, String jobName);
 

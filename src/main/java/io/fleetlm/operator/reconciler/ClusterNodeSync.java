@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.kube.ClusterMemberFactory;
 import io.fleetlm.operator.kube.ClusterWiring;
@@ -33,6 +34,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -137,6 +139,14 @@ final class ClusterNodeSync {
     }
     Plan plan = plan(observation, verifiedId, verifiedImage);
     FleetlmRelease release = observation.release();
+    Optional<Deployment> deployment = observation.deployment();
+    if (deployment.isPresent() && plan.deploymentPods().isEmpty()) {
+      // The last node the Deployment ran has gone: the node roll has taken the cluster over.
+      LOG.infof(
+          "%s: deleting Deployment %s, which runs no FleetLM node any more",
+          observation.name(), deployment.get().getMetadata().getName());
+      kube.deleteDeployment(deployment.get());
+    }
     Step step = plan.step().orElseThrow();
     Duration recheck = Duration.ZERO;
     if (step instanceof Start start) {
@@ -155,7 +165,11 @@ final class ClusterNodeSync {
     } else if (step instanceof Stop stop) {
       LOG.infof(
           "%s: stopping FleetLM node %s: %s", observation.name(), stop.member().node(), stop.why());
-      kube.deletePod(podOf(plan.pods(), stop.member()));
+      if (plan.deploymentPods().contains(podOf(plan.pods(), stop.member()))) {
+        shrink(deployment.orElseThrow(), plan.deploymentPods());
+      } else {
+        kube.deletePod(podOf(plan.pods(), stop.member()));
+      }
     } else if (step instanceof Await await) {
       LOG.debugf("%s: waiting for %s", observation.name(), await.what());
       recheck = RECHECK;
@@ -163,9 +177,38 @@ final class ClusterNodeSync {
     return plan.result(recheck);
   }
 
-  /** What the nodes are and what they call for; a step only once a release is verified. */
+  /**
+   * A node the Deployment runs leaves as the Deployment keeps one pod fewer: deleted, its pod would
+   * be replaced by its ReplicaSet. Which one goes is the ReplicaSet's choice (a pod that is not
+   * ready first); every one of them is as old as the others. The Deployment is asked for one pod
+   * fewer than run now, never for more than it already asks.
+   */
+  private void shrink(Deployment deployment, List<Pod> deploymentPods) {
+    int running =
+        (int)
+            deploymentPods.stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .count();
+    int asked = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
+    int keep = Math.max(0, Math.min(asked, running - 1));
+    if (keep != asked) {
+      kube.scaleDeployment(deployment, keep);
+    }
+  }
+
+  /**
+   * What the nodes are and what they call for; a step only once a release is verified.
+   *
+   * @param pods every node's pod: the Deployment's, then the operator's own
+   * @param deploymentPods the pods of a Deployment that ran the cluster before the node roll took
+   *     it over, until the last of them has gone
+   */
   private record Plan(
-      List<Pod> pods, RolloutState rollout, Optional<Step> step, NodeRollProgress progress) {
+      List<Pod> pods,
+      List<Pod> deploymentPods,
+      RolloutState rollout,
+      Optional<Step> step,
+      NodeRollProgress progress) {
 
     Result result(Duration recheck) {
       return new Result(rollout, progress, recheck);
@@ -176,10 +219,18 @@ final class ClusterNodeSync {
     FleetlmRelease release = observation.release();
     // The informer finds a release's pods by its owner's name: a node pod left by a deleted
     // release of the same name, until garbage collection takes it, is not this release's.
-    List<Pod> pods =
+    List<Pod> ownPods =
         kube.clusterNodes(release).stream()
             .filter(pod -> OwnerReferences.controlledBy(pod.getMetadata(), release))
             .toList();
+    // A cluster taken over from its Deployment: the Deployment's pods are nodes too, older than
+    // every node the operator started, until the last of them has left.
+    List<Pod> deploymentPods =
+        observation.deployment().stream()
+            .flatMap(d -> kube.podsOfDeployment(d).stream())
+            .filter(pod -> ClusterMemberFactory.serialOf(pod).isEmpty())
+            .toList();
+    List<Pod> pods = Stream.concat(deploymentPods.stream(), ownPods.stream()).toList();
     Set<String> alive = pods.stream().map(ClusterNodeSync::incarnation).collect(Collectors.toSet());
     NodeMemory memory = memory(observation);
     memory.keepOnly(alive, observation.now());
@@ -191,6 +242,7 @@ final class ClusterNodeSync {
       memory.waiting = null;
       return new Plan(
           pods,
+          deploymentPods,
           rollout,
           Optional.empty(),
           NodeRollProgress.notJudged(MemberRoll.highestSerial(members, lastSerial)));
@@ -222,7 +274,7 @@ final class ClusterNodeSync {
                 observation.now(),
                 MemberRoll.highestSerial(members, lastSerial)),
             observation.now());
-    return new Plan(pods, rollout, progress.step(), progress);
+    return new Plan(pods, deploymentPods, rollout, progress.step(), progress);
   }
 
   /**
@@ -325,11 +377,11 @@ final class ClusterNodeSync {
             ? null
             : ClusterMemberFactory.revision(release, verifiedImage, verifiedId);
     return pods.stream()
-        .flatMap(
+        .map(
             pod ->
                 ClusterMemberFactory.serialOf(pod)
                     .map(serial -> member(memory, release, pod, serial, revision))
-                    .stream())
+                    .orElseGet(() -> deploymentMember(memory, release, pod)))
         .toList();
   }
 
@@ -348,6 +400,25 @@ final class ClusterNodeSync {
         serial,
         node,
         current,
+        terminating,
+        node != null && !terminating && joined(memory, pod),
+        ended(pod));
+  }
+
+  /**
+   * A node the Deployment runs: named by DNSPoll's {@code <basename>@<pod IP>}, the basename as its
+   * pod has it; serial 0, so it is older than every node the operator started, and never current.
+   */
+  private Member deploymentMember(NodeMemory memory, FleetlmRelease release, Pod pod) {
+    String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+    String node =
+        ip == null ? null : ClusterWiring.deploymentNodeBasename(pod, release.getSpec()) + "@" + ip;
+    boolean terminating = pod.getMetadata().getDeletionTimestamp() != null;
+    return new Member(
+        pod.getMetadata().getName(),
+        0,
+        node,
+        false,
         terminating,
         node != null && !terminating && joined(memory, pod),
         ended(pod));

@@ -83,6 +83,23 @@ final class DeploymentSync {
     return new Result(Optional.of(applied), List.of());
   }
 
+  /**
+   * Whether applying the verified release would change the Deployment's pods or their number: its
+   * pod template, strategy or replicas differ from what the operator last wrote. The Deployment's
+   * current step of one-at-a-time growth does not count as a change.
+   */
+  static boolean wouldRoll(
+      Deployment live, FleetlmRelease release, String verifiedId, String verifiedImage) {
+    int wanted = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
+    int replicas =
+        ClusterGrowth.replicas(
+            ClusterWiring.enabled(release.getSpec()),
+            wanted,
+            RolloutState.of(Optional.of(live), wanted));
+    Deployment desired = AppDeploymentFactory.build(release, verifiedImage, verifiedId, replicas);
+    return !Objects.equals(desiredHash(desired), desiredHash(live));
+  }
+
   /** What must hold even while a newer release migrates. */
   private static boolean unsafe(Deployment live, FleetlmRelease release, String verifiedImage) {
     RolloutState state =

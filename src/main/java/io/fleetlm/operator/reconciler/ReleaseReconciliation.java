@@ -1,6 +1,7 @@
 package io.fleetlm.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.StatusDetails;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -17,6 +18,7 @@ import io.fleetlm.operator.kube.FleetlmNodes;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.MigrationJobState;
 import io.fleetlm.operator.kube.MigrationPods;
+import io.fleetlm.operator.kube.OwnerReferences;
 import io.fleetlm.operator.kube.ReleaseEvent;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.observability.ReleaseEvents;
@@ -139,7 +141,9 @@ final class ReleaseReconciliation {
     DeploymentSync.Result rollout;
     ClusterSync.Result cluster;
     Duration requeue;
-    boolean operatorNodes = startsNodesItself(observation);
+    boolean operatorNodes =
+        startsNodesItself(
+            observation, migration.verifiedId(), verifiedImage(observation, migration));
     Optional<ClusterNodeSync.Result> nodesRollout = Optional.empty();
     if (migration.newlyVerified()) {
       // The verification is made durable by this pass's status write before any pod of the new
@@ -216,13 +220,28 @@ final class ReleaseReconciliation {
 
   /**
    * Whether this release's FleetLM nodes are pods the operator starts itself ({@link
-   * ClusterNodeSync}): clustered, the operator set to, and no Deployment of an earlier start to
-   * keep (moving a running cluster off its Deployment is not built yet).
+   * ClusterNodeSync}): clustered and the operator set to. A cluster a Deployment runs (made by an
+   * earlier operator, or under clusterRoll deployment) stays with it until the Deployment would
+   * roll (a new verified release, a changed pod template or replica count): the node roll then
+   * takes it over, one node at a time, and an operator upgrade alone changes no pod.
    */
-  private boolean startsNodesItself(Observation observation) {
-    return config.clusterRoll() == OperatorConfig.ClusterRoll.NODES
-        && ClusterWiring.enabled(observation.release().getSpec())
-        && observation.deployment().isEmpty();
+  private boolean startsNodesItself(
+      Observation observation, String verifiedId, String verifiedImage) {
+    FleetlmRelease release = observation.release();
+    if (config.clusterRoll() != OperatorConfig.ClusterRoll.NODES
+        || !ClusterWiring.enabled(release.getSpec())) {
+      return false;
+    }
+    Optional<Deployment> live = observation.deployment();
+    if (live.isEmpty()
+        || kube.clusterNodes(release).stream()
+            .anyMatch(pod -> OwnerReferences.controlledBy(pod.getMetadata(), release))) {
+      return true;
+    }
+    return verifiedId != null
+        && verifiedImage != null
+        && !observation.paused()
+        && DeploymentSync.wouldRoll(live.get(), release, verifiedId, verifiedImage);
   }
 
   /** The earlier of two requeues, zero meaning none. */

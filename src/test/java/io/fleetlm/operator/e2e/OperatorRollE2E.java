@@ -26,7 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The operator installed with its chart's defaults (clusterRoll nodes, and the grants it needs)
@@ -35,7 +38,10 @@ import org.junit.jupiter.api.Test;
  * losing groups to a surge roll and wedging a StatefulSet's pod 0; here the operator's nodes sort
  * above every earlier node and each step waits for FleetLM's own answers.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorRollE2E {
+
+  private static final String OPERATOR = "fleetlm-roll";
 
   /** Short, so that a stuck roll says so within the test; a healthy step takes about 20 s. */
   private static final Duration STEP_DEADLINE = Duration.ofSeconds(60);
@@ -56,7 +62,7 @@ class OperatorRollE2E {
     operatorNamespace = TestCluster.createNamespace("roll-system", restricted);
     apps = TestCluster.createNamespace("roll", restricted);
     node.installOperator(
-        "fleetlm-roll",
+        OPERATOR,
         operatorNamespace,
         apps,
         "clusterStepDeadline=" + STEP_DEADLINE.toSeconds() + "s");
@@ -67,8 +73,7 @@ class OperatorRollE2E {
     if (operatorNamespace == null) {
       return;
     }
-    Tools.run(
-        TestCluster.kubeconfigEnv(), "helm", "uninstall", "fleetlm-roll", "-n", operatorNamespace);
+    Tools.run(TestCluster.kubeconfigEnv(), "helm", "uninstall", OPERATOR, "-n", operatorNamespace);
     TestCluster.deleteNamespace(apps);
     TestCluster.deleteNamespace(operatorNamespace);
     db.close();
@@ -78,7 +83,55 @@ class OperatorRollE2E {
    * Three nodes start one at a time; a roll replaces them in place, the operator's leader pod
    * deleted while a replacement joins: the next leader takes the same step, never two nodes out.
    */
+  /**
+   * A cluster that a Deployment runs (made with clusterRoll deployment, as every cluster was before
+   * the node roll was the default) keeps running on it when the operator changes to the node roll,
+   * and moves off it at its next release: one of the Deployment's nodes out, one node named above
+   * DNSPoll's names in, no group losing its majority, none founded twice (that the operator's
+   * change alone rolls nothing is UpgradeCompatibilityIT's). First, so that the operator runs with
+   * clusterRoll deployment only while no other release is there.
+   */
   @Test
+  @Order(1)
+  void aClusterItsDeploymentRanMovesToTheNodeRollAtItsNextRelease() {
+    String database = db.createDatabase();
+    StandinEvents events = new StandinEvents(db, database);
+    try {
+      setClusterRoll("deployment");
+      createRelease("trek", database, 3);
+      explainingFailure(
+          "trek", () -> Releases.awaitPhase(client, apps, "trek", "Ready", RealNode.TIMEOUT));
+      awaitFor("trek", () -> everyGroupHoldsExactlyTheRunningNodes("trek"));
+    } finally {
+      setClusterRoll("nodes");
+    }
+    assertThat(events.of("bootstrap")).as("one Raft cluster founded").hasSize(1);
+    assertThat(Releases.get(client, apps, "trek").getStatus().getPhase().name()).isEqualTo("Ready");
+
+    Instant moved = Instant.now();
+    try (FewestServing serving = new FewestServing("trek")) {
+      upgrade("trek");
+      awaitRolledTo("trek");
+      assertThat(serving.fewest())
+          .as("app pods Ready and not stopping, at their fewest during the move")
+          .isEqualTo(2);
+    }
+    assertThat(client.apps().deployments().inNamespace(apps).withName("trek").get())
+        .as("the emptied Deployment, deleted")
+        .isNull();
+    System.out.printf(
+        "measured: a cluster of 3 moved off its Deployment, app:1 to app:2, to Ready %d s%n",
+        Duration.between(moved, Instant.now()).toSeconds());
+    assertThat(serials("trek")).containsExactly(1, 2, 3);
+    assertThat(events.of("quorum_lost")).as("no group lost its majority").isEmpty();
+    assertThat(events.of("found_attempt")).as("no newcomer sorted lowest").isEmpty();
+    assertThat(events.of("bootstrap")).as("no second cluster").hasSize(1);
+    assertEveryGroupHoldsExactlyTheRunningNodes("trek");
+    client.resource(Releases.get(client, apps, "trek")).delete();
+  }
+
+  @Test
+  @Order(2)
   void threeNodesStartOneAtATimeAndARollReplacesThemWithoutLosingAGroup() {
     String database = db.createDatabase();
     Instant created = Instant.now();
@@ -153,6 +206,7 @@ class OperatorRollE2E {
    * step deadline stops with a reason naming the group; no group loses its majority.
    */
   @Test
+  @Order(3)
   void aRollAtFourNodesStopsWithAReasonNamingTheGroupTheCoordinatorLeftBehind() {
     String database = db.createDatabase();
     createRelease("quad", database, 3);
@@ -191,15 +245,15 @@ class OperatorRollE2E {
     if (message.contains("still lists")) {
       assertThat(message)
           .containsPattern(
-              "Raft group [0-9]+ \\(as fleetlm-0000[234]@[0-9.]+ answers\\) still lists"
-                  + " fleetlm-00001@");
+              "Raft group [0-9]+ \\(as fleetlm_0000[234]@[0-9.]+ answers\\) still lists"
+                  + " fleetlm_00001@");
       assertThat(serials("quad"))
           .as("node 1 left; no node started beside a group that still lists it")
           .containsExactly(2, 3, 4);
     } else {
       assertThat(message)
           .containsPattern(
-              "node fleetlm-00005@[0-9.]+ \\(pod quad-00005\\) to join its Raft groups: FleetLM"
+              "node fleetlm_00005@[0-9.]+ \\(pod quad-00005\\) to join its Raft groups: FleetLM"
                   + " places Raft groups? [0-9, ]+ on it, and it is not a member of");
       assertThat(serials("quad"))
           .as("node 1 left, node 5 came and never joined; nothing started beside it")
@@ -211,6 +265,28 @@ class OperatorRollE2E {
     assertThat(StatusReaders.kstatus(client, apps, "quad")).startsWith("Failed");
     assertThat(StatusReaders.argo(client, apps, "quad").status()).isEqualTo("Degraded");
     assertThat(StatusReaders.kubectlWaitReady(apps, "quad")).isFalse();
+  }
+
+  /**
+   * The operator, changed as `helm upgrade` changes it: its pod replaced, the Lease handed over.
+   */
+  private static void setClusterRoll(String roll) {
+    Tools.Result upgrade =
+        Tools.run(
+            TestCluster.kubeconfigEnv(),
+            "helm",
+            "upgrade",
+            OPERATOR,
+            "helm/fleetlm-operator",
+            "-n",
+            operatorNamespace,
+            "--reuse-values",
+            "--set",
+            "clusterRoll=" + roll,
+            "--wait",
+            "--timeout",
+            "3m");
+    assertThat(upgrade.exitCode()).as(upgrade.output()).isZero();
   }
 
   private static void createRelease(String name, String database, int replicas) {
@@ -247,7 +323,7 @@ class OperatorRollE2E {
               .pods()
               .inNamespace(apps)
               .withLabel(ResourceNames.LABEL_RELEASE, release)
-              .withLabel(ClusterMemberFactory.LABEL_SERIAL)
+              .withLabel(ResourceNames.LABEL_COMPONENT, ResourceNames.COMPONENT_APP)
               .runnableInformer(0);
       informer.addEventHandler(
           new ResourceEventHandler<>() {
@@ -379,18 +455,10 @@ class OperatorRollE2E {
         .toList();
   }
 
-  /** As each running node answers: every group lists exactly the three running nodes. */
+  /** As each running node answers: every group lists exactly the running nodes. */
   private static void assertEveryGroupHoldsExactlyTheRunningNodes(String name) {
     List<Pod> pods = nodePods(name);
-    List<String> running =
-        pods.stream()
-            .map(
-                p ->
-                    String.format("fleetlm-%05d", ClusterMemberFactory.serialOf(p).orElseThrow())
-                        + "@"
-                        + p.getStatus().getPodIP())
-            .sorted()
-            .toList();
+    List<String> running = pods.stream().map(OperatorRollE2E::nodeName).sorted().toList();
     for (Pod pod : pods) {
       Map<Integer, String> view =
           RaftViews.groupsAsSeenBy(apps, pod.getMetadata().getName(), GROUPS);
@@ -398,5 +466,23 @@ class OperatorRollE2E {
           .as("every group, as %s answers", pod.getMetadata().getName())
           .allSatisfy(answer -> assertThat(RaftViews.membersOf(answer)).isEqualTo(running));
     }
+  }
+
+  private static boolean everyGroupHoldsExactlyTheRunningNodes(String name) {
+    try {
+      assertEveryGroupHoldsExactlyTheRunningNodes(name);
+      return true;
+    } catch (AssertionError notYet) {
+      return false;
+    }
+  }
+
+  /** A node's name: the operator's own nodes by serial, a Deployment's by DNSPoll's form. */
+  private static String nodeName(Pod pod) {
+    return ClusterMemberFactory.serialOf(pod)
+            .map(serial -> String.format("fleetlm_%05d", serial))
+            .orElse("fleetlm")
+        + "@"
+        + pod.getStatus().getPodIP();
   }
 }

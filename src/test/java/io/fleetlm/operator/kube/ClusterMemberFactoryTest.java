@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ClusterMemberFactoryTest {
 
   private static final List<String> PEERS =
-      List.of("fleetlm-00002@10.0.0.7", "fleetlm-00003@10.0.0.9");
+      List.of("fleetlm_00002@10.0.0.7", "fleetlm_00003@10.0.0.9");
 
   private final FleetlmRelease release = ReleaseFixture.release("chat", "fleetlm:1");
 
@@ -23,10 +23,10 @@ class ClusterMemberFactoryTest {
 
     List<EnvVar> env = pod.getSpec().getContainers().get(0).getEnv();
     Map<String, EnvVar> byName = env.stream().collect(Collectors.toMap(EnvVar::getName, e -> e));
-    assertThat(byName.get("RELEASE_NODE").getValue()).isEqualTo("fleetlm-00004@$(POD_IP)");
+    assertThat(byName.get("RELEASE_NODE").getValue()).isEqualTo("fleetlm_00004@$(POD_IP)");
     assertThat(byName.get("CLUSTER_NODES").getValue())
         .as("the running nodes, then itself: FleetLM waits for as many nodes as it lists")
-        .isEqualTo("fleetlm-00002@10.0.0.7,fleetlm-00003@10.0.0.9,fleetlm-00004@$(POD_IP)");
+        .isEqualTo("fleetlm_00002@10.0.0.7,fleetlm_00003@10.0.0.9,fleetlm_00004@$(POD_IP)");
     assertThat(byName)
         .as("DNSPoll would look for fleetlm@<ip>, which no node is called")
         .doesNotContainKeys("DNS_CLUSTER_QUERY", "DNS_CLUSTER_NODE_BASENAME");

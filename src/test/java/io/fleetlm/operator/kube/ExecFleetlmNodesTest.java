@@ -12,8 +12,8 @@ class ExecFleetlmNodesTest {
   void eachLineIsAGroupsMembersOrRasAnswerAndAnythingElseIsSkipped() {
     String printed =
         "warning: the VM is running with native name encoding of latin1\n"
-            + "0 ok fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3\n"
-            + "7 {:timeout, {:raft_group_7, :\"fleetlm-00002@10.0.0.2\"}}\n"
+            + "0 ok fleetlm_00001@10.0.0.1,fleetlm_00002@10.0.0.2,fleetlm_00003@10.0.0.3\n"
+            + "7 {:timeout, {:raft_group_7, :\"fleetlm_00002@10.0.0.2\"}}\n"
             + ":ok\n";
 
     assertThat(ExecFleetlmNodes.parseGroups(printed))
@@ -21,8 +21,8 @@ class ExecFleetlmNodesTest {
             Answer.listing(
                 0,
                 List.of(
-                    "fleetlm-00001@10.0.0.1", "fleetlm-00002@10.0.0.2", "fleetlm-00003@10.0.0.3")),
-            Answer.failing(7, "{:timeout, {:raft_group_7, :\"fleetlm-00002@10.0.0.2\"}}"));
+                    "fleetlm_00001@10.0.0.1", "fleetlm_00002@10.0.0.2", "fleetlm_00003@10.0.0.3")),
+            Answer.failing(7, "{:timeout, {:raft_group_7, :\"fleetlm_00002@10.0.0.2\"}}"));
   }
 
   @Test

@@ -51,6 +51,9 @@ final class FakeKubernetesPort implements KubernetesPort {
   /** The operator's FleetLM node pods, by name. */
   final Map<String, Pod> clusterNodes = new LinkedHashMap<>();
 
+  /** Pods the Deployment's ReplicaSet runs, by name ({@link #runDeploymentPods}). */
+  final Map<String, Pod> deploymentPods = new LinkedHashMap<>();
+
   final Map<String, Service> services = new LinkedHashMap<>();
   final Map<String, PodDisruptionBudget> budgets = new LinkedHashMap<>();
 
@@ -249,6 +252,70 @@ final class FakeKubernetesPort implements KubernetesPort {
     Pod stored = clusterNodes.get(pod.getMetadata().getName());
     if (stored != null) {
       stored.getMetadata().setDeletionTimestamp(java.time.Instant.now().toString());
+    }
+  }
+
+  @Override
+  public List<Pod> podsOfDeployment(Deployment deployment) {
+    return List.copyOf(deploymentPods.values());
+  }
+
+  /**
+   * As the ReplicaSet answers a smaller Deployment: its newest pods beyond the count start to stop.
+   */
+  @Override
+  public void scaleDeployment(Deployment deployment, int replicas) {
+    String name = deployment.getMetadata().getName();
+    calls.add("scaleDeployment " + name + " " + replicas);
+    deployments.get(name).getSpec().setReplicas(replicas);
+    List<Pod> running =
+        deploymentPods.values().stream()
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .toList();
+    for (Pod pod : running.subList(Math.min(replicas, running.size()), running.size())) {
+      pod.getMetadata().setDeletionTimestamp(java.time.Instant.now().toString());
+    }
+  }
+
+  @Override
+  public void deleteDeployment(Deployment deployment) {
+    calls.add("deleteDeployment " + deployment.getMetadata().getName());
+    deployments.remove(deployment.getMetadata().getName());
+  }
+
+  /**
+   * The Deployment's ReplicaSet runs a pod at each IP from its template: Running and Ready, a node
+   * named by DNSPoll.
+   */
+  void runDeploymentPods(String name, String... ips) {
+    Deployment deployment = deployments.get(name);
+    for (int i = 0; i < ips.length; i++) {
+      String pod = name + "-rs-" + i;
+      deploymentPods.put(
+          pod,
+          new io.fabric8.kubernetes.api.model.PodBuilder()
+              .withNewMetadata()
+              .withName(pod)
+              .withUid("uid-" + pod)
+              .withLabels(deployment.getSpec().getSelector().getMatchLabels())
+              .endMetadata()
+              .withSpec(deployment.getSpec().getTemplate().getSpec())
+              .withNewStatus()
+              .withPodIP(ips[i])
+              .addNewCondition()
+              .withType("Ready")
+              .withStatus("True")
+              .endCondition()
+              .addNewContainerStatus()
+              .withName(ResourceNames.APP_CONTAINER)
+              .withRestartCount(0)
+              .withNewState()
+              .withNewRunning()
+              .endRunning()
+              .endState()
+              .endContainerStatus()
+              .endStatus()
+              .build());
     }
   }
 

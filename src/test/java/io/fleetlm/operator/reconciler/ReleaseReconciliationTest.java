@@ -25,6 +25,7 @@ import io.fleetlm.operator.api.SchemaDriftPolicy;
 import io.fleetlm.operator.config.OperatorConfig;
 import io.fleetlm.operator.config.ProductionConfig;
 import io.fleetlm.operator.database.DatabaseUrl;
+import io.fleetlm.operator.kube.ClusterMemberFactory;
 import io.fleetlm.operator.kube.DatabaseScope;
 import io.fleetlm.operator.kube.FleetlmNodes;
 import io.fleetlm.operator.kube.MigrationIdentity;
@@ -859,22 +860,22 @@ class ReleaseReconciliationTest {
         .isEqualTo(ClusterNodeSync.RECHECK);
     assertThat(nodes.asked).contains("joined chat-00001");
 
-    joinWithGroupsOf(nodes, "chat-00001", "fleetlm-00001@10.0.0.1");
+    joinWithGroupsOf(nodes, "chat-00001", "fleetlm_00001@10.0.0.1");
     reconcile();
     assertThat(kube.clusterNodes).containsOnlyKeys("chat-00001", "chat-00002");
     assertThat(clusterNodesOf("chat-00002"))
-        .isEqualTo("fleetlm-00001@10.0.0.1,fleetlm-00002@$(POD_IP)");
+        .isEqualTo("fleetlm_00001@10.0.0.1,fleetlm_00002@$(POD_IP)");
 
     kube.runNode("chat-00002", "10.0.0.2");
-    joinWithGroupsOf(nodes, "chat-00002", "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2");
+    joinWithGroupsOf(nodes, "chat-00002", "fleetlm_00001@10.0.0.1,fleetlm_00002@10.0.0.2");
     reconcile();
     assertThat(kube.clusterNodes).as("chat-00001 still answers for a group of one").hasSize(2);
-    joinWithGroupsOf(nodes, "chat-00001", "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2");
+    joinWithGroupsOf(nodes, "chat-00001", "fleetlm_00001@10.0.0.1,fleetlm_00002@10.0.0.2");
     reconcile();
     assertThat(kube.clusterNodes).containsOnlyKeys("chat-00001", "chat-00002", "chat-00003");
 
     kube.runNode("chat-00003", "10.0.0.3");
-    String three = "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3";
+    String three = "fleetlm_00001@10.0.0.1,fleetlm_00002@10.0.0.2,fleetlm_00003@10.0.0.3";
     for (String pod : List.of("chat-00001", "chat-00002", "chat-00003")) {
       joinWithGroupsOf(nodes, pod, three);
     }
@@ -884,25 +885,52 @@ class ReleaseReconciliationTest {
   }
 
   /**
-   * The default roll does not take over a cluster that a Deployment already runs (one an earlier
-   * operator made): the operator's upgrade changes no pod, and the next release still rolls there.
-   * Moving a running cluster off its Deployment is not built yet.
+   * The node roll takes over a cluster that a Deployment runs (one an earlier operator made) only
+   * when the Deployment would roll: an operator upgrade alone changes no pod. At the next release
+   * each of the Deployment's nodes leaves as the Deployment keeps one pod fewer, a node named above
+   * DNSPoll's names joins with the ones left as its peers, never fewer than two nodes nor more than
+   * three, and the emptied Deployment is deleted.
    */
   @Test
-  void aClusterThatItsDeploymentRunsKeepsItUnderTheDefaultRoll() {
+  void theNextReleaseMovesAClusterOffItsDeploymentOneNodeAtATime() {
     installReady();
-    Deployment before = kube.deployments.get("chat");
+    kube.runDeploymentPods("chat", "10.0.1.1", "10.0.1.2", "10.0.1.3");
     FakeFleetlmNodes nodes = startingNodesItself();
     kube.calls.clear();
     reconcile();
-    assertThat(kube.calls).noneMatch(c -> c.startsWith("applyDeployment") || c.contains("Pod "));
-    assertThat(kube.deployments.get("chat")).isSameAs(before);
+    assertThat(kube.calls).noneMatch(c -> c.contains("Deployment") || c.contains("Pod "));
+    assertThat(nodes.asked).as("nothing to ask while nothing changes").isEmpty();
 
-    migrateAndRollOutV2();
+    edit(
+        r -> {
+          r.getSpec().setImage(V2);
+          r.getSpec().getMigration().setExpectedVersion("1002");
+        });
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001", "1002");
+    kube.calls.clear();
+    for (int pass = 0; pass < 40 && status().getPhase() != Phase.Ready; pass++) {
+      List<String> running = settle(nodes);
+      assertThat(running.size()).as("nodes running: " + running).isBetween(2, 3);
+      reconcile();
+    }
+
     assertThat(status().getPhase()).isEqualTo(Phase.Ready);
-    assertThat(RolloutState.imageOf(kube.deployments.get("chat"))).isEqualTo(V2);
-    assertThat(kube.clusterNodes).as("no node pods beside it").isEmpty();
-    assertThat(nodes.asked).isEmpty();
+    assertThat(kube.calls)
+        .filteredOn(c -> c.contains("Deployment") || c.contains("Pod "))
+        .containsExactly(
+            "scaleDeployment chat 2",
+            "createPod chat-00001",
+            "scaleDeployment chat 1",
+            "createPod chat-00002",
+            "scaleDeployment chat 0",
+            "deleteDeployment chat",
+            "createPod chat-00003");
+    assertThat(clusterNodesOf("chat-00001"))
+        .as("its peers: the Deployment's nodes left, by DNSPoll's names")
+        .isEqualTo("fleetlm@10.0.1.1,fleetlm@10.0.1.2,fleetlm_00001@$(POD_IP)");
+    assertThat(kube.deployments).isEmpty();
   }
 
   /**
@@ -914,11 +942,11 @@ class ReleaseReconciliationTest {
   @Test
   void withClusterRollNodesStatusSaysWhatFleetlmSaysAndAStuckGroupStallsTheRollNamingIt() {
     FakeFleetlmNodes nodes = startingNodesItself();
-    String three = "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3";
-    startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm-00001@10.0.0.1");
-    startJoined(nodes, "chat-00002", "10.0.0.2", "fleetlm-00001@10.0.0.1,fleetlm-00002@10.0.0.2");
+    String three = "fleetlm_00001@10.0.0.1,fleetlm_00002@10.0.0.2,fleetlm_00003@10.0.0.3";
+    startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm_00001@10.0.0.1");
+    startJoined(nodes, "chat-00002", "10.0.0.2", "fleetlm_00001@10.0.0.1,fleetlm_00002@10.0.0.2");
     startJoined(nodes, "chat-00003", "10.0.0.3", three);
-    joinWithGroupsOf(nodes, "chat-00003", "fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3");
+    joinWithGroupsOf(nodes, "chat-00003", "fleetlm_00002@10.0.0.2,fleetlm_00003@10.0.0.3");
     reconcile();
     assertThat(condition("Ready").getStatus())
         .as("chat-00003 answers for a group of two: %s", condition("Ready").getMessage())
@@ -956,7 +984,7 @@ class ReleaseReconciliationTest {
     assertThat(condition("Stalled").getStatus()).isEqualTo("False");
     assertThat(condition("ClusterConverging").getMessage())
         .contains("Raft group 0")
-        .contains("still lists fleetlm-00001@10.0.0.1");
+        .contains("still lists fleetlm_00001@10.0.0.1");
 
     now = now.plus(Duration.ofMinutes(11));
     reconcile();
@@ -984,7 +1012,7 @@ class ReleaseReconciliationTest {
     reconcile();
     assertThat(condition("Stalled").getReason()).isEqualTo("ClusterNotConverging");
 
-    String two = "fleetlm-00002@10.0.0.2,fleetlm-00003@10.0.0.3";
+    String two = "fleetlm_00002@10.0.0.2,fleetlm_00003@10.0.0.3";
     joinWithGroupsOf(nodes, "chat-00002", two);
     joinWithGroupsOf(nodes, "chat-00003", two);
     reconcile();
@@ -1004,7 +1032,7 @@ class ReleaseReconciliationTest {
     reconcile();
     assertThat(condition("Stalled").getReason()).isEqualTo("ClusterNotConverging");
     assertThat(condition("Ready").getMessage())
-        .contains("node fleetlm-00004@10.0.0.4 (pod chat-00004) to join its Raft groups")
+        .contains("node fleetlm_00004@10.0.0.4 (pod chat-00004) to join its Raft groups")
         .contains("FleetLM places Raft groups 3, 9 on it, and it is not a member of them");
     assertThat(nodes.asked)
         .as("asked once a minute at most")
@@ -1019,7 +1047,7 @@ class ReleaseReconciliationTest {
   @Test
   void withClusterRollNodesANodeThatEndedIsReplacedUnderANewNameEvenWhenItWasTheOnlyOne() {
     FakeFleetlmNodes nodes = startingNodesItself();
-    startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm-00001@10.0.0.1");
+    startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm_00001@10.0.0.1");
     assertThat(status().getLastNodeSerial()).isEqualTo(1);
 
     kube.endNode("chat-00001", 1, "Error");
@@ -1032,10 +1060,10 @@ class ReleaseReconciliationTest {
     assertThat(kube.clusterNodes)
         .as("its stopping pod holds nothing up, and its name is not used again")
         .containsOnlyKeys("chat-00001", "chat-00002");
-    assertThat(clusterNodesOf("chat-00002")).isEqualTo("fleetlm-00002@$(POD_IP)");
+    assertThat(clusterNodesOf("chat-00002")).isEqualTo("fleetlm_00002@$(POD_IP)");
     kube.nodeGone("chat-00001");
     kube.runNode("chat-00002", "10.0.0.2");
-    joinWithGroupsOf(nodes, "chat-00002", "fleetlm-00002@10.0.0.2");
+    joinWithGroupsOf(nodes, "chat-00002", "fleetlm_00002@10.0.0.2");
     reconcile();
     assertThat(kube.clusterNodes).containsOnlyKeys("chat-00002", "chat-00003");
     assertThat(status().getLastNodeSerial()).isEqualTo(3);
@@ -1048,7 +1076,7 @@ class ReleaseReconciliationTest {
   @Test
   void withClusterRollNodesAPodOfADeletedReleaseOfTheSameNameIsNotItsNode() {
     FakeFleetlmNodes nodes = startingNodesItself();
-    startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm-00001@10.0.0.1");
+    startJoined(nodes, "chat-00001", "10.0.0.1", "fleetlm_00001@10.0.0.1");
     Pod left = kube.clusterNodes.remove("chat-00001");
     left.getMetadata().getOwnerReferences().get(0).setUid("uid-of-the-deleted-release");
     kube.clusterNodes.put("chat-00005", left);
@@ -1086,6 +1114,33 @@ class ReleaseReconciliationTest {
     for (String running : kube.clusterNodes.keySet()) {
       joinWithGroupsOf(nodes, running, members);
     }
+  }
+
+  /**
+   * What the kubelet, the ReplicaSet and FleetLM do between two passes: stopping pods are gone, new
+   * node pods run, and every node has joined groups that list exactly the nodes running.
+   *
+   * @return the nodes running
+   */
+  private List<String> settle(FakeFleetlmNodes nodes) {
+    kube.deploymentPods.values().removeIf(p -> p.getMetadata().getDeletionTimestamp() != null);
+    List.copyOf(kube.clusterNodes.values()).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() != null)
+        .forEach(p -> kube.nodeGone(p.getMetadata().getName()));
+    Map<String, String> running = new java.util.LinkedHashMap<>();
+    kube.deploymentPods.forEach(
+        (name, pod) -> running.put(name, "fleetlm@" + pod.getStatus().getPodIP()));
+    kube.clusterNodes.forEach(
+        (name, pod) -> {
+          int serial = ClusterMemberFactory.serialOf(pod).orElseThrow();
+          if (pod.getStatus() == null) {
+            kube.runNode(name, "10.0.0." + serial);
+          }
+          running.put(name, String.format("fleetlm_%05d@10.0.0.%d", serial, serial));
+        });
+    String members = String.join(",", running.values());
+    running.keySet().forEach(pod -> joinWithGroupsOf(nodes, pod, members));
+    return List.copyOf(running.values());
   }
 
   private void joinWithGroupsOf(FakeFleetlmNodes nodes, String pod, String members) {

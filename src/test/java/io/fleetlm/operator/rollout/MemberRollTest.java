@@ -221,6 +221,6 @@ class MemberRollTest {
   }
 
   private static String node(int serial) {
-    return String.format("fleetlm-%05d@10.0.0.%d", serial, serial);
+    return String.format("fleetlm_%05d@10.0.0.%d", serial, serial);
   }
 }
