@@ -300,21 +300,7 @@ final class FakeKubernetesPort implements KubernetesPort {
               .withLabels(deployment.getSpec().getSelector().getMatchLabels())
               .endMetadata()
               .withSpec(deployment.getSpec().getTemplate().getSpec())
-              .withNewStatus()
-              .withPodIP(ips[i])
-              .addNewCondition()
-              .withType("Ready")
-              .withStatus("True")
-              .endCondition()
-              .addNewContainerStatus()
-              .withName(ResourceNames.APP_CONTAINER)
-              .withRestartCount(0)
-              .withNewState()
-              .withNewRunning()
-              .endRunning()
-              .endState()
-              .endContainerStatus()
-              .endStatus()
+              .withStatus(runningAt(ips[i]))
               .build());
     }
   }
@@ -554,22 +540,7 @@ final class FakeKubernetesPort implements KubernetesPort {
   void runNode(String pod, String ip) {
     Pod node = clusterNodes.get(pod);
     node.getMetadata().setUid("uid-" + pod);
-    node.setStatus(
-        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-            .withPodIP(ip)
-            .addNewCondition()
-            .withType("Ready")
-            .withStatus("True")
-            .endCondition()
-            .addNewContainerStatus()
-            .withName(ResourceNames.APP_CONTAINER)
-            .withRestartCount(0)
-            .withNewState()
-            .withNewRunning()
-            .endRunning()
-            .endState()
-            .endContainerStatus()
-            .build());
+    node.setStatus(runningAt(ip));
     String release = node.getMetadata().getLabels().get(ResourceNames.LABEL_RELEASE);
     var slice =
         new EndpointSliceBuilder()
@@ -579,6 +550,25 @@ final class FakeKubernetesPort implements KubernetesPort {
             .endMetadata()
             .withAddressType("IPv4");
     slices.add(serving(slice, ip, pod).build());
+  }
+
+  /** A pod's status once the kubelet runs it: an IP, its app container running, Ready. */
+  private static io.fabric8.kubernetes.api.model.PodStatus runningAt(String ip) {
+    return new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+        .withPodIP(ip)
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus("True")
+        .endCondition()
+        .addNewContainerStatus()
+        .withName(ResourceNames.APP_CONTAINER)
+        .withRestartCount(0)
+        .withNewState()
+        .withNewRunning()
+        .endRunning()
+        .endState()
+        .endContainerStatus()
+        .build();
   }
 
   /** A node's container ends: the pod fails (restartPolicy Never), no longer an endpoint. */
