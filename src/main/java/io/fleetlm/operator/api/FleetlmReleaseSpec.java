@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 import java.util.List;
 import java.util.Map;
 
@@ -35,7 +36,11 @@ public class FleetlmReleaseSpec {
   @Default("1")
   @Min(0)
   @Max(1000)
-  @JsonPropertyDescription("Number of app replicas once the release is verified. Default 1.")
+  @JsonPropertyDescription(
+      "Number of app replicas once the release is verified. Default 1. Also the release's scale"
+          + " subresource (kubectl scale), which the disruption controller reads for the"
+          + " PodDisruptionBudget of the FleetLM nodes the operator starts itself.")
+  @SpecReplicas
   private Integer replicas;
 
   @Required

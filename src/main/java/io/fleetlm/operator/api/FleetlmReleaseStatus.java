@@ -1,6 +1,7 @@
 package io.fleetlm.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,7 +51,10 @@ public class FleetlmReleaseStatus {
   @JsonPropertyDescription("Replicas the Deployment wants.")
   private Integer replicas;
 
-  @JsonPropertyDescription("Ready replicas of the Deployment.")
+  @JsonPropertyDescription(
+      "Ready replicas of the Deployment, or with the operator's clusterRoll nodes its ready node"
+          + " pods; the status replicas of the scale subresource.")
+  @StatusReplicas
   private Integer readyReplicas;
 
   @JsonPropertyDescription(
