@@ -187,13 +187,7 @@ class ClusterIT {
   }
 
   private PodDisruptionBudget budget() {
-    return bed.client
-        .policy()
-        .v1()
-        .podDisruptionBudget()
-        .inNamespace(bed.namespace)
-        .withName(NAME)
-        .get();
+    return bed.budget(NAME);
   }
 
   private Secret cookie() {

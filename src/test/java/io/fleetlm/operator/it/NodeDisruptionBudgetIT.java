@@ -86,12 +86,6 @@ class NodeDisruptionBudgetIT {
   }
 
   private static PodDisruptionBudget budget(ReleaseTestBed bed) {
-    return bed.client
-        .policy()
-        .v1()
-        .podDisruptionBudget()
-        .inNamespace(bed.namespace)
-        .withName(NAME)
-        .get();
+    return bed.budget(NAME);
   }
 }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fleetlm.operator.api.FleetlmRelease;
 import java.time.Duration;
@@ -91,6 +92,10 @@ final class ReleaseTestBed implements AutoCloseable {
 
   Deployment deployment(String name) {
     return client.apps().deployments().inNamespace(namespace).withName(name).get();
+  }
+
+  PodDisruptionBudget budget(String name) {
+    return client.policy().v1().podDisruptionBudget().inNamespace(namespace).withName(name).get();
   }
 
   List<Pod> appPods() {
