@@ -287,6 +287,17 @@ class OperatorRollE2E {
             "--timeout",
             "3m");
     assertThat(upgrade.exitCode()).as(upgrade.output()).isZero();
+    // helm returns once the new pod is Ready; the old one may still lead until it has stopped, and
+    // what the test does next must meet the operator with the setting it just made.
+    await()
+        .atMost(RealNode.TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> client.pods().inNamespace(operatorNamespace).list().getItems(),
+            pods ->
+                pods.size() == 1
+                    && pods.get(0).getMetadata().getDeletionTimestamp() == null
+                    && RealNode.ready(pods.get(0)));
   }
 
   private static void createRelease(String name, String database, int replicas) {
