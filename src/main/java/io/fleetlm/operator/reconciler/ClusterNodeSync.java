@@ -61,7 +61,7 @@ final class ClusterNodeSync {
    * resync): what was remembered of it goes. Forgetting a live one costs only questions asked
    * again.
    */
-  static final Duration FORGET_AFTER = Duration.ofHours(1);
+  private static final Duration FORGET_AFTER = Duration.ofHours(1);
 
   /** By release: what its nodes said, kept between passes. */
   private final Map<String, NodeMemory> memories = new ConcurrentHashMap<>();
@@ -165,10 +165,11 @@ final class ClusterNodeSync {
     } else if (step instanceof Stop stop) {
       LOG.infof(
           "%s: stopping FleetLM node %s: %s", observation.name(), stop.member().node(), stop.why());
-      if (plan.deploymentPods().contains(podOf(plan.pods(), stop.member()))) {
+      Pod leaving = podOf(plan.pods(), stop.member());
+      if (plan.deploymentPods().contains(leaving)) {
         shrink(deployment.orElseThrow(), plan.deploymentPods());
       } else {
-        kube.deletePod(podOf(plan.pods(), stop.member()));
+        kube.deletePod(leaving);
       }
     } else if (step instanceof Await await) {
       LOG.debugf("%s: waiting for %s", observation.name(), await.what());
@@ -215,14 +216,20 @@ final class ClusterNodeSync {
     }
   }
 
+  /**
+   * The pods of the nodes the operator started for this release. The informer finds a release's
+   * pods by its owner's name: a node pod left by a deleted release of the same name, until garbage
+   * collection takes it, is not this release's.
+   */
+  static List<Pod> ownPods(KubernetesPort kube, FleetlmRelease release) {
+    return kube.clusterNodes(release).stream()
+        .filter(pod -> OwnerReferences.controlledBy(pod.getMetadata(), release))
+        .toList();
+  }
+
   private Plan plan(Observation observation, String verifiedId, String verifiedImage) {
     FleetlmRelease release = observation.release();
-    // The informer finds a release's pods by its owner's name: a node pod left by a deleted
-    // release of the same name, until garbage collection takes it, is not this release's.
-    List<Pod> ownPods =
-        kube.clusterNodes(release).stream()
-            .filter(pod -> OwnerReferences.controlledBy(pod.getMetadata(), release))
-            .toList();
+    List<Pod> ownPods = ownPods(kube, release);
     // A cluster taken over from its Deployment: the Deployment's pods are nodes too, older than
     // every node the operator started, until the last of them has left.
     List<Pod> deploymentPods =
@@ -387,22 +394,12 @@ final class ClusterNodeSync {
 
   private Member member(
       NodeMemory memory, FleetlmRelease release, Pod pod, int serial, String revision) {
-    String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
-    String node =
-        ip == null ? null : ClusterWiring.memberNodeName(release.getSpec(), serial) + "@" + ip;
-    boolean terminating = pod.getMetadata().getDeletionTimestamp() != null;
     boolean current =
         revision != null
             && revision.equals(
                 pod.getMetadata().getLabels().get(ClusterMemberFactory.LABEL_REVISION));
-    return new Member(
-        pod.getMetadata().getName(),
-        serial,
-        node,
-        current,
-        terminating,
-        node != null && !terminating && joined(memory, pod),
-        ended(pod));
+    return nodeMember(
+        memory, pod, serial, ClusterWiring.memberNodeName(release.getSpec(), serial), current);
   }
 
   /**
@@ -410,15 +407,20 @@ final class ClusterNodeSync {
    * pod has it; serial 0, so it is older than every node the operator started, and never current.
    */
   private Member deploymentMember(NodeMemory memory, FleetlmRelease release, Pod pod) {
+    return nodeMember(
+        memory, pod, 0, ClusterWiring.deploymentNodeBasename(pod, release.getSpec()), false);
+  }
+
+  /** The node of a pod, named {@code <name>@<pod IP>} once it has an IP. */
+  private Member nodeMember(NodeMemory memory, Pod pod, int serial, String name, boolean current) {
     String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
-    String node =
-        ip == null ? null : ClusterWiring.deploymentNodeBasename(pod, release.getSpec()) + "@" + ip;
+    String node = ip == null ? null : name + "@" + ip;
     boolean terminating = pod.getMetadata().getDeletionTimestamp() != null;
     return new Member(
         pod.getMetadata().getName(),
-        0,
+        serial,
         node,
-        false,
+        current,
         terminating,
         node != null && !terminating && joined(memory, pod),
         ended(pod));

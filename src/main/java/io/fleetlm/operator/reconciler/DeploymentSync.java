@@ -43,9 +43,7 @@ final class DeploymentSync {
     }
     FleetlmRelease release = observation.release();
     int wanted = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
-    int replicas =
-        ClusterGrowth.replicas(
-            ClusterWiring.enabled(release.getSpec()), wanted, RolloutState.of(live, wanted));
+    int replicas = stepReplicas(release, live);
     Deployment desired = AppDeploymentFactory.build(release, verifiedImage, verifiedId, replicas);
     if (live.isEmpty()) {
       boolean existedBefore = observation.previous().getCurrentImage() != null;
@@ -90,14 +88,16 @@ final class DeploymentSync {
    */
   static boolean wouldRoll(
       Deployment live, FleetlmRelease release, String verifiedId, String verifiedImage) {
-    int wanted = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
-    int replicas =
-        ClusterGrowth.replicas(
-            ClusterWiring.enabled(release.getSpec()),
-            wanted,
-            RolloutState.of(Optional.of(live), wanted));
+    int replicas = stepReplicas(release, Optional.of(live));
     Deployment desired = AppDeploymentFactory.build(release, verifiedImage, verifiedId, replicas);
     return !Objects.equals(desiredHash(desired), desiredHash(live));
+  }
+
+  /** How many pods the Deployment asks for now: a cluster grows one pod at a time. */
+  private static int stepReplicas(FleetlmRelease release, Optional<Deployment> live) {
+    int wanted = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
+    return ClusterGrowth.replicas(
+        ClusterWiring.enabled(release.getSpec()), wanted, RolloutState.of(live, wanted));
   }
 
   /** What must hold even while a newer release migrates. */

@@ -18,7 +18,6 @@ import io.fleetlm.operator.kube.FleetlmNodes;
 import io.fleetlm.operator.kube.KubernetesPort;
 import io.fleetlm.operator.kube.MigrationJobState;
 import io.fleetlm.operator.kube.MigrationPods;
-import io.fleetlm.operator.kube.OwnerReferences;
 import io.fleetlm.operator.kube.ReleaseEvent;
 import io.fleetlm.operator.kube.ResourceNames;
 import io.fleetlm.operator.observability.ReleaseEvents;
@@ -233,9 +232,7 @@ final class ReleaseReconciliation {
       return false;
     }
     Optional<Deployment> live = observation.deployment();
-    if (live.isEmpty()
-        || kube.clusterNodes(release).stream()
-            .anyMatch(pod -> OwnerReferences.controlledBy(pod.getMetadata(), release))) {
+    if (live.isEmpty() || !ClusterNodeSync.ownPods(kube, release).isEmpty()) {
       return true;
     }
     return verifiedId != null
