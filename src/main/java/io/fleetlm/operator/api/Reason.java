@@ -49,6 +49,11 @@ public enum Reason {
       Metric.RELEASE_FAILURE,
       "clusterRoll nodes: the roll waited past clusterStepDeadline for FleetLM's answer; it"
           + " goes on if the answer comes"),
+  ClusterCannotShrink(
+      Kind.STALLED,
+      Metric.RELEASE_FAILURE,
+      "clusterRoll nodes: spec.replicas asks a cluster of 2 or more nodes to run 1, which FleetLM"
+          + " cannot do without losing Raft groups; nothing is stopped"),
   ReconcileError(
       Kind.STALLED,
       Metric.RELEASE_FAILURE,

@@ -243,7 +243,8 @@ final class ClusterNodeSync {
     memory.keepOnly(alive, observation.now());
     memories.values().removeIf(m -> m.seen.plus(FORGET_AFTER).isBefore(observation.now()));
     List<Member> members = members(memory, release, pods, verifiedId, verifiedImage);
-    RolloutState rollout = RolloutState.ofNodes(pods, members, wanted(release));
+    int wanted = wanted(release, members);
+    RolloutState rollout = RolloutState.ofNodes(pods, members, wanted);
     int lastSerial = lastSerial(release);
     if (verifiedId == null || verifiedImage == null) {
       memory.waiting = null;
@@ -258,7 +259,7 @@ final class ClusterNodeSync {
     Step step =
         MemberRoll.next(
             members,
-            wanted(release),
+            wanted,
             lastSerial,
             running -> {
               if (fingerprint.equals(memory.agreedFor)) {
@@ -511,7 +512,15 @@ final class ClusterNodeSync {
         .findFirst();
   }
 
-  private static int wanted(FleetlmRelease release) {
-    return Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
+  /**
+   * The nodes the spec asks for. A spec without clustering (one replica by default, or clustering
+   * switched off) still has its nodes while one runs: the roll goes no further than FleetLM can
+   * (never from two nodes to one), and once none runs the rest are stopped and the Deployment takes
+   * over.
+   */
+  private static int wanted(FleetlmRelease release, List<Member> members) {
+    int replicas = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
+    boolean running = members.stream().anyMatch(m -> !m.terminating() && m.ended().isEmpty());
+    return ClusterWiring.enabled(release.getSpec()) || running ? replicas : 0;
   }
 }

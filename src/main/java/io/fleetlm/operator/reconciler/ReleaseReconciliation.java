@@ -227,12 +227,19 @@ final class ReleaseReconciliation {
   private boolean startsNodesItself(
       Observation observation, String verifiedId, String verifiedImage) {
     FleetlmRelease release = observation.release();
-    if (config.clusterRoll() != OperatorConfig.ClusterRoll.NODES
-        || !ClusterWiring.enabled(release.getSpec())) {
+    if (config.clusterRoll() != OperatorConfig.ClusterRoll.NODES) {
+      return false;
+    }
+    // Nodes it started stay the node roll's until the last has gone, also once the spec asks for
+    // no cluster (one replica, or none): a Deployment would start a FleetLM of its own beside them.
+    if (!ClusterNodeSync.ownPods(kube, release).isEmpty()) {
+      return true;
+    }
+    if (!ClusterWiring.enabled(release.getSpec())) {
       return false;
     }
     Optional<Deployment> live = observation.deployment();
-    if (live.isEmpty() || !ClusterNodeSync.ownPods(kube, release).isEmpty()) {
+    if (live.isEmpty()) {
       return true;
     }
     return verifiedId != null

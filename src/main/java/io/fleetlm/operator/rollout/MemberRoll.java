@@ -48,7 +48,7 @@ public final class MemberRoll {
   }
 
   /** What to do now; at most one change to the cluster per step. */
-  public sealed interface Step permits Start, Stop, Await, Settled {
+  public sealed interface Step permits Start, Stop, Await, Refused, Settled {
 
     /** The step in words, for status. */
     String describe();
@@ -92,6 +92,17 @@ public final class MemberRoll {
     }
   }
 
+  /**
+   * The spec asks for what FleetLM cannot do without losing Raft groups: nothing changes, and the
+   * release says so at once instead of waiting out a deadline.
+   */
+  public record Refused(String why) implements Step {
+    @Override
+    public String describe() {
+      return why;
+    }
+  }
+
   /** Every node runs the current release, at the wanted count, and the groups agree. */
   public record Settled() implements Step {
     @Override
@@ -129,6 +140,9 @@ public final class MemberRoll {
       int wanted,
       int lastSerial,
       Function<List<Member>, Optional<String>> unconverged) {
+    if (wanted == 0) {
+      return stopEveryNode(members);
+    }
     // A pod whose node ended holds nothing while it goes: only a running one is waited for.
     Optional<Member> stopping =
         members.stream().filter(m -> m.terminating() && !m.hasEnded()).findFirst();
@@ -167,6 +181,9 @@ public final class MemberRoll {
         return new Await("FleetLM's groups to agree: " + disagreement.get());
       }
     }
+    if (wanted == 1 && running.size() >= 2) {
+      return new Refused(cannotShrinkToOne(running.size()));
+    }
     Optional<Member> oldest = running.stream().filter(m -> !m.current()).findFirst();
     if (running.size() > wanted) {
       Member leaving = oldest.orElse(running.get(running.size() - 1));
@@ -181,6 +198,41 @@ public final class MemberRoll {
       return new Stop(oldest.get(), "replaced by a node of the current release");
     }
     return new Settled();
+  }
+
+  /**
+   * Zero nodes: there is no cluster left to keep, so nothing waits for a node to join or for
+   * FleetLM's groups to agree (the last two nodes could not keep them whole anyway): one node stops
+   * each pass, the newest first, whether or not the one before has gone yet.
+   */
+  private static Step stopEveryNode(List<Member> members) {
+    Optional<Member> next =
+        members.stream().filter(m -> !m.terminating()).max(Comparator.comparingInt(Member::serial));
+    if (next.isPresent()) {
+      return new Stop(next.get(), "the spec asks for no node");
+    }
+    return members.stream()
+        .filter(m -> !m.hasEnded())
+        .findFirst()
+        .<Step>map(m -> new Await("pod " + m.pod() + " to stop"))
+        .orElseGet(Settled::new);
+  }
+
+  /**
+   * From two nodes to one, every group keeps the leaving node as a member and has one of two
+   * members left: no majority to elect a leader or to commit the removal, and FleetLM removes a
+   * member only once it is gone (fleetlm-runtime-facts Q9). Stopping nodes down to two first would
+   * only come to the same point, so nothing is stopped.
+   */
+  private static String cannotShrinkToOne(int running) {
+    return "FleetLM cannot go from "
+        + running
+        + " nodes to 1: with two nodes every Raft group has both as members, so the one that"
+        + " leaves takes its groups' majority with it, and FleetLM removes a member only after it"
+        + " is gone. The "
+        + running
+        + " nodes keep running. Set spec.replicas to 2 or more, or to 0 and then 1 (a new"
+        + " single node: Raft state FleetLM has not written to the database is lost)";
   }
 
   /**

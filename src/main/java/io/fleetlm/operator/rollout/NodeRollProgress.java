@@ -1,6 +1,8 @@
 package io.fleetlm.operator.rollout;
 
+import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.rollout.MemberRoll.Await;
+import io.fleetlm.operator.rollout.MemberRoll.Refused;
 import io.fleetlm.operator.rollout.MemberRoll.Settled;
 import io.fleetlm.operator.rollout.MemberRoll.Step;
 import java.time.Duration;
@@ -43,13 +45,24 @@ public record NodeRollProgress(
    * can last forever; the roll still takes its step if FleetLM's answer comes.
    */
   public boolean stalled() {
-    return step.filter(Await.class::isInstance).isPresent() && waited.compareTo(deadline) > 0;
+    return refused()
+        || step.filter(Await.class::isInstance).isPresent() && waited.compareTo(deadline) > 0;
+  }
+
+  /** Why the roll stopped, once it has: refused by the operator, or waited on FleetLM too long. */
+  public Reason stalledReason() {
+    return refused() ? Reason.ClusterCannotShrink : Reason.ClusterNotConverging;
+  }
+
+  /** The spec asks for what FleetLM cannot do safely; nothing changes until the spec does. */
+  public boolean refused() {
+    return step.filter(Refused.class::isInstance).isPresent();
   }
 
   public String describe() {
     String now =
         step.map(Step::describe).orElse("the nodes are not changed until the release is verified");
-    if (stalled()) {
+    if (stalled() && !refused()) {
       // No figure that grows: the status is written only when it changes.
       return "no progress for more than "
           + deadline.toSeconds()

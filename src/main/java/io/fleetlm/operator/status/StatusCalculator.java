@@ -53,7 +53,7 @@ public final class StatusCalculator {
     boolean rollStalled =
         verified && !paused && nodeRoll.map(NodeRollProgress::stalled).orElse(false);
     boolean stalled = migration.failed() || rollStalled;
-    Reason stalledReason = rollStalled ? Reason.ClusterNotConverging : migration.reason();
+    Reason stalledReason = rollStalled ? nodeRoll.get().stalledReason() : migration.reason();
     String stalledMessage = rollStalled ? nodeRoll.get().describe() : migration.message();
     String rolloutProgress =
         deployed
@@ -268,7 +268,7 @@ public final class StatusCalculator {
       conditions.set(
           ConditionType.CLUSTER_CONVERGING,
           TRUE,
-          stalled ? Reason.ClusterNotConverging : Reason.ClusterConverging,
+          stalled ? roll.stalledReason() : Reason.ClusterConverging,
           roll.describe());
     }
   }

@@ -128,6 +128,19 @@ class OperatorRollE2E {
     assertThat(events.of("bootstrap")).as("no second cluster").hasSize(1);
     assertEveryGroupHoldsExactlyTheRunningNodes("trek");
     client.resource(Releases.get(client, apps, "trek")).delete();
+    // The next test starts on a quiet machine: three FleetLM nodes stopping at once beside its
+    // migration Job once made the Job's database connection time out (two cores).
+    awaitNoPodsOf("trek");
+  }
+
+  private static void awaitNoPodsOf(String release) {
+    await()
+        .atMost(RealNode.TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                client.pods().inNamespace(apps).list().getItems().stream()
+                    .noneMatch(p -> p.getMetadata().getName().startsWith(release + "-")));
   }
 
   @Test

@@ -1091,6 +1091,53 @@ class ReleaseReconciliationTest {
     assertThat(kube.clusterNodes).containsKey("chat-00002");
   }
 
+  /**
+   * Asked for one replica (no cluster by default), a cluster of node pods keeps them all and says
+   * at once that FleetLM cannot go to one node; asked for none, every node stops, one a pass
+   * without waiting on FleetLM, and no Deployment starts a FleetLM of its own while one of them is
+   * there.
+   */
+  @Test
+  void withClusterRollNodesOneReplicaIsRefusedAndZeroStopsEveryNode() {
+    FakeFleetlmNodes nodes = startingNodesItself();
+    reconcile();
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+    for (int pass = 0; pass < 20 && status().getPhase() != Phase.Ready; pass++) {
+      settle(nodes);
+      reconcile();
+    }
+    assertThat(kube.clusterNodes).hasSize(3);
+
+    edit(r -> r.getSpec().setReplicas(1));
+    kube.calls.clear();
+    reconcile();
+    assertThat(kube.calls).noneMatch(c -> c.startsWith("deletePod") || c.contains("Deployment"));
+    assertThat(condition("Stalled").getStatus()).isEqualTo("True");
+    assertThat(condition("Stalled").getReason()).isEqualTo("ClusterCannotShrink");
+    assertThat(condition("Ready").getStatus()).isEqualTo("False");
+    assertThat(condition("Ready").getMessage())
+        .contains("FleetLM cannot go from 3 nodes to 1")
+        .contains("Set spec.replicas to 2 or more, or to 0 and then 1");
+
+    edit(r -> r.getSpec().setReplicas(0));
+    nodes.asked.clear();
+    reconcile();
+    reconcile();
+    reconcile();
+    assertThat(kube.calls)
+        .filteredOn(c -> c.startsWith("deletePod"))
+        .containsExactly("deletePod chat-00003", "deletePod chat-00002", "deletePod chat-00001");
+    assertThat(nodes.asked).as("nothing asked of nodes that all stop").isEmpty();
+    assertThat(kube.deployments).as("not while a node is still there").isEmpty();
+    assertThat(condition("Ready").getStatus()).isEqualTo("False");
+
+    settle(nodes);
+    reconcile();
+    assertThat(kube.clusterNodes).isEmpty();
+    assertThat(condition("Stalled").getStatus()).isEqualTo("False");
+  }
+
   /** The operator as installed: it starts clustered releases' nodes itself (clusterRoll nodes). */
   private FakeFleetlmNodes startingNodesItself() {
     FakeFleetlmNodes nodes = new FakeFleetlmNodes();

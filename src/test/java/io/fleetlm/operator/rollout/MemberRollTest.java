@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.fleetlm.operator.rollout.MemberRoll.Await;
 import io.fleetlm.operator.rollout.MemberRoll.Member;
+import io.fleetlm.operator.rollout.MemberRoll.Refused;
 import io.fleetlm.operator.rollout.MemberRoll.Settled;
 import io.fleetlm.operator.rollout.MemberRoll.Start;
 import io.fleetlm.operator.rollout.MemberRoll.Step;
@@ -165,6 +166,46 @@ class MemberRollTest {
         .isEqualTo(new Stop(joined(2, false), "the spec asks for 2 nodes, 3 run"));
     assertThat(next(List.of(joined(1, true), joined(2, true), joined(3, true)), 2, AGREED))
         .isEqualTo(new Stop(joined(3, true), "the spec asks for 2 nodes, 3 run"));
+  }
+
+  /**
+   * From two nodes to one, every group would be left with one of two members: nothing is stopped,
+   * neither on a scale-down nor in a roll, and from three the roll does not go down to two first.
+   */
+  @Test
+  void oneNodeFromTwoOrMoreIsRefusedAndNothingStops() {
+    Step fromTwo = next(List.of(joined(1, true), joined(2, true)), 1, AGREED);
+    Step rollOfTwo = next(List.of(joined(1, false), joined(2, false)), 1, AGREED);
+    Step fromThree = next(List.of(joined(1, true), joined(2, true), joined(3, true)), 1, AGREED);
+
+    assertThat(fromTwo).isInstanceOf(Refused.class);
+    assertThat(fromTwo.describe()).startsWith("FleetLM cannot go from 2 nodes to 1");
+    assertThat(rollOfTwo).isInstanceOf(Refused.class);
+    assertThat(fromThree.describe()).startsWith("FleetLM cannot go from 3 nodes to 1");
+    assertThat(next(List.of(joined(1, false)), 1, AGREED))
+        .as("a single node is replaced as before")
+        .isEqualTo(new Stop(joined(1, false), "replaced by a node of the current release"));
+  }
+
+  /**
+   * No node wanted: every node stops, newest first, one a pass, without waiting for the one before
+   * to go or for FleetLM to say anything; once they are stopping only their going is awaited.
+   */
+  @Test
+  void noNodeWantedStopsEveryNodeWithoutAskingFleetlm() {
+    Function<List<Member>, Optional<String>> notAsked =
+        running -> fail("FleetLM asked while every node stops");
+    Member stoppingThree = new Member(pod(3), 3, node(3), true, true, false, RUNNING);
+    Member stoppingOne = new Member(pod(1), 1, node(1), true, true, false, RUNNING);
+    Member unjoined = new Member(pod(2), 2, node(2), true, false, false, RUNNING);
+
+    assertThat(next(List.of(joined(1, true), unjoined, joined(3, true)), 0, notAsked))
+        .isEqualTo(new Stop(joined(3, true), "the spec asks for no node"));
+    assertThat(next(List.of(joined(1, true), unjoined, stoppingThree), 0, notAsked))
+        .isEqualTo(new Stop(unjoined, "the spec asks for no node"));
+    assertThat(next(List.of(stoppingOne, stoppingThree), 0, notAsked))
+        .isEqualTo(new Await("pod " + pod(1) + " to stop"));
+    assertThat(next(List.of(), 0, notAsked)).isInstanceOf(Settled.class);
   }
 
   @Test

@@ -4,7 +4,9 @@ import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.api.Reason;
 import io.fleetlm.operator.kube.ReleaseFixture;
 import io.fleetlm.operator.rollout.ClusterState;
+import io.fleetlm.operator.rollout.MemberRoll;
 import io.fleetlm.operator.rollout.MemberRoll.Await;
+import io.fleetlm.operator.rollout.MemberRoll.Refused;
 import io.fleetlm.operator.rollout.MigrationProgress;
 import io.fleetlm.operator.rollout.MigrationProgress.Stage;
 import io.fleetlm.operator.rollout.NodeRollProgress;
@@ -46,6 +48,17 @@ public final class ReasonStatuses {
     return release;
   }
 
+  /** A verified release whose node roll takes this step, having waited so long. */
+  private static io.fleetlm.operator.api.FleetlmReleaseStatus nodeRoll(
+      FleetlmRelease release, MemberRoll.Step step, Duration waited) {
+    return compute(
+        release,
+        Stage.VERIFIED,
+        Reason.Verified,
+        DONE,
+        Optional.of(new NodeRollProgress(Optional.of(step), waited, Duration.ofMinutes(10), 3)));
+  }
+
   private static io.fleetlm.operator.api.FleetlmReleaseStatus status(
       FleetlmRelease release, Reason reason) {
     return switch (reason) {
@@ -56,17 +69,12 @@ public final class ReasonStatuses {
         yield compute(release, Stage.PAUSED, Reason.Paused, HALF);
       }
       case ClusterNotConverging ->
-          compute(
+          nodeRoll(
               release,
-              Stage.VERIFIED,
-              Reason.Verified,
-              DONE,
-              Optional.of(
-                  new NodeRollProgress(
-                      Optional.of(new Await("FleetLM's groups to agree: Raft group 7 ...")),
-                      Duration.ofMinutes(11),
-                      Duration.ofMinutes(10),
-                      3)));
+              new Await("FleetLM's groups to agree: Raft group 7 ..."),
+              Duration.ofMinutes(11));
+      case ClusterCannotShrink ->
+          nodeRoll(release, new Refused("FleetLM cannot go from 2 nodes to 1 ..."), Duration.ZERO);
       case ReconcileError, InvalidPodTemplate ->
           StatusCalculator.error(release, reason, "the API server said no", true, NOW);
       default ->
