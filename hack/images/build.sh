@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images the real node runs, with no registry: a pause image from pause.c, a Debian
-# base (debootstrap from the apt mirror) with a JRE, the operator's image from the project's
-# Dockerfile (runtime stage, from target/quarkus-app), and the FleetLM test double's images (a
+# base (debootstrap from the apt mirror), the operator's image from the project's Dockerfile
+# (runtime stage, from target/quarkus-app and the Java runtime jre.sh links), and the FleetLM test double's images (a
 # Debian base with Erlang, Elixir and psql).
 # Bases are cached per machine, outside the repository, keyed by their inputs. Each image is
 # exported as a docker-archive; the last line printed is the folder holding the archives.
@@ -100,14 +100,16 @@ fi
 export_archive "$pause_ref" pause
 echo "$pause_ref" >"$cache/archives/pause.ref"
 
-jre_rootfs="$(rootfs debian-jre17 openjdk-17-jre-headless ca-certificates)"
-jre="$(base_image debian-jre17 "$jre_rootfs")"
+operator_rootfs="$(rootfs debian-base ca-certificates)"
+operator_base="$(base_image debian-base "$operator_rootfs")"
+jre="$("$here/jre.sh" | tail -n 1)"
 fleetlm_rootfs="$(rootfs fleetlm-base postgresql-client ca-certificates elixir)"
 fleetlm_base="$(base_image fleetlm-base "$fleetlm_rootfs")"
 
-say "operator image from the Dockerfile (runtime stage, target/quarkus-app)"
+say "operator image from the Dockerfile (runtime stage, target/quarkus-app, the runtime jre.sh linked)"
 bah build -q --layers=false --isolation chroot --target runtime --build-context "build=$root/target" \
-  --build-arg "RUNTIME_IMAGE=$jre" -f "$root/Dockerfile" -t localhost/fleetlm/operator:dev "$root" >/dev/null
+  --build-context "jre=$jre" --build-arg "RUNTIME_IMAGE=$operator_base" -f "$root/Dockerfile" \
+  -t localhost/fleetlm/operator:dev "$root" >/dev/null
 export_archive localhost/fleetlm/operator:dev operator
 
 # The FleetLM test double (hack/images/fleetlm/README.md), one image per tag.
