@@ -64,10 +64,23 @@ public final class ClusterObjects {
    * keep.
    */
   public static Optional<PodDisruptionBudget> disruptionBudget(FleetlmRelease release) {
+    return disruptionBudget(release, 0);
+  }
+
+  /**
+   * @param nodesRunning the FleetLM nodes the operator runs as pods of its own: asked for one
+   *     replica, two or more of them stay (FleetLM cannot go from two nodes to one), and a drain
+   *     must not take them there either, so two stay available. Counted from the release's own
+   *     scale (spec.replicas, 1), a maxUnavailable would let one of two go.
+   */
+  public static Optional<PodDisruptionBudget> disruptionBudget(
+      FleetlmRelease release, long nodesRunning) {
     int replicas = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
-    if (replicas <= 1) {
+    boolean keepsTwo = replicas == 1 && nodesRunning >= 2;
+    if (replicas <= 1 && !keepsTwo) {
       return Optional.empty();
     }
+    IntOrString limit = new IntOrString(keepsTwo ? 2 : (replicas - 1) / 2);
     return Optional.of(
         new PodDisruptionBudgetBuilder()
             .withNewMetadata()
@@ -77,7 +90,8 @@ public final class ClusterObjects {
             .withOwnerReferences(OwnerReferences.controlledBy(release))
             .endMetadata()
             .withNewSpec()
-            .withMaxUnavailable(new IntOrString((replicas - 1) / 2))
+            .withMaxUnavailable(keepsTwo ? null : limit)
+            .withMinAvailable(keepsTwo ? limit : null)
             .withNewSelector()
             .withMatchLabels(ResourceNames.selectorLabels(release, ResourceNames.COMPONENT_APP))
             .endSelector()

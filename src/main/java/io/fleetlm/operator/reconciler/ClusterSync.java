@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetSpec;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.kube.ClusterObjects;
 import io.fleetlm.operator.kube.ClusterWiring;
@@ -111,7 +112,11 @@ final class ClusterSync {
 
   private void syncBudget(
       FleetlmRelease release, Optional<PodDisruptionBudget> live, List<String> corrected) {
-    Optional<PodDisruptionBudget> desired = ClusterObjects.disruptionBudget(release);
+    long nodesRunning =
+        ClusterNodeSync.ownPods(kube, release).stream()
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .count();
+    Optional<PodDisruptionBudget> desired = ClusterObjects.disruptionBudget(release, nodesRunning);
     if (desired.isEmpty()) {
       live.ifPresent(kube::deleteDisruptionBudget);
       return;
@@ -123,7 +128,7 @@ final class ClusterSync {
     var want = desired.get().getSpec();
     var have = live.get().getSpec();
     if (!Objects.equals(want.getMaxUnavailable(), have.getMaxUnavailable())
-        || have.getMinAvailable() != null
+        || !Objects.equals(want.getMinAvailable(), have.getMinAvailable())
         || have.getSelector() == null
         || !Objects.equals(
             want.getSelector().getMatchLabels(), have.getSelector().getMatchLabels())) {
@@ -131,12 +136,22 @@ final class ClusterSync {
       corrected.add(
           "PodDisruptionBudget "
               + desired.get().getMetadata().getName()
-              + ": maxUnavailable "
-              + (have.getMaxUnavailable() == null ? "unset" : have.getMaxUnavailable().getIntVal())
-              + (have.getMinAvailable() == null ? "" : ", minAvailable set")
-              + ", want maxUnavailable "
-              + want.getMaxUnavailable().getIntVal());
+              + ": "
+              + limits(have)
+              + ", want "
+              + limits(want));
     }
+  }
+
+  private static String limits(PodDisruptionBudgetSpec spec) {
+    List<String> set = new ArrayList<>();
+    if (spec.getMaxUnavailable() != null) {
+      set.add("maxUnavailable " + spec.getMaxUnavailable().getIntVal());
+    }
+    if (spec.getMinAvailable() != null) {
+      set.add("minAvailable " + spec.getMinAvailable().getIntVal());
+    }
+    return set.isEmpty() ? "no limit" : String.join(", ", set);
   }
 
   /** The fields the operator sets that an edit changed. */

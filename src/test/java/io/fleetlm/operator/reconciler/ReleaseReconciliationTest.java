@@ -1119,6 +1119,11 @@ class ReleaseReconciliationTest {
     assertThat(condition("Ready").getMessage())
         .contains("FleetLM cannot go from 3 nodes to 1")
         .contains("Set spec.replicas to 2 or more, or to 0 and then 1");
+    var kept = kube.budgets.get("chat").getSpec();
+    assertThat(kept.getMinAvailable())
+        .as("a drain may not take the nodes to one either")
+        .isEqualTo(new IntOrString(2));
+    assertThat(kept.getMaxUnavailable()).isNull();
 
     edit(r -> r.getSpec().setReplicas(0));
     nodes.asked.clear();
@@ -1136,6 +1141,7 @@ class ReleaseReconciliationTest {
     reconcile();
     assertThat(kube.clusterNodes).isEmpty();
     assertThat(condition("Stalled").getStatus()).isEqualTo("False");
+    assertThat(kube.budgets).isEmpty();
   }
 
   /** The operator as installed: it starts clustered releases' nodes itself (clusterRoll nodes). */
