@@ -299,7 +299,21 @@ class FleetlmDoubleE2E {
     List<Integer> notHosted = notHostedBy(coordinatorPod);
     assertThat(notHosted).as("groups placed on the three other nodes").isNotEmpty();
 
+    Instant left = Instant.now();
     client.pods().inNamespace(namespace).withName(leaver).withGracePeriod(0).delete();
+    // The coordinator's pass over the three that stay, before the replacement joins: had its
+    // nodedown come after the replacement's nodeup, the pass after the boot would still count
+    // the leaver among the ready nodes and remove it from nothing.
+    await()
+        .atMost(RealNode.TIMEOUT)
+        .until(
+            () ->
+                events.of("rebalanced").stream()
+                    .anyMatch(
+                        e ->
+                            e.pod().equals(coordinatorPod)
+                                && e.at().isAfter(left)
+                                && e.detail().startsWith("over 3 ready nodes")));
     String replacement = cluster + "-e";
     create(member(cluster, replacement, database, 4, settings));
     Instant booted =
