@@ -21,6 +21,12 @@ public final class MigrationLockLease {
   public static final String ANNOTATION_DATABASE = "fleetlm.io/database";
   public static final String ANNOTATION_JOB = "fleetlm.io/job";
 
+  /**
+   * Set by a release that waits for the Lease, from any operator: its holder then deletes the Lease
+   * when its migration ends (the delete is the event that wakes the waiter) rather than keeping it.
+   */
+  public static final String ANNOTATION_AWAITED = "fleetlm.io/awaited";
+
   private MigrationLockLease() {}
 
   public static String name(String databaseIdentity) {
@@ -73,6 +79,27 @@ public final class MigrationLockLease {
   public static Optional<String> jobOf(Lease lease) {
     return Optional.ofNullable(lease.getMetadata().getAnnotations())
         .map(a -> a.get(ANNOTATION_JOB));
+  }
+
+  /** Whether a release waits for this Lease (see {@link #ANNOTATION_AWAITED}). */
+  public static boolean awaited(Lease lease) {
+    return lease.getMetadata().getAnnotations() != null
+        && "true".equals(lease.getMetadata().getAnnotations().get(ANNOTATION_AWAITED));
+  }
+
+  /** A copy of the Lease, at its resourceVersion, saying that a release waits for it. */
+  public static Lease markedAwaited(Lease lease) {
+    return new LeaseBuilder(lease)
+        .editMetadata()
+        .addToAnnotations(ANNOTATION_AWAITED, "true")
+        .endMetadata()
+        .build();
+  }
+
+  /** The database identity (host:port/name) the Lease is named after. */
+  public static Optional<String> databaseOf(Lease lease) {
+    return Optional.ofNullable(lease.getMetadata().getAnnotations())
+        .map(a -> a.get(ANNOTATION_DATABASE));
   }
 
   public static Optional<Instant> acquiredAt(Lease lease) {

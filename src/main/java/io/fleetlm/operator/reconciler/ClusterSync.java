@@ -50,13 +50,16 @@ final class ClusterSync {
    */
   void ensureCookie(Observation observation) {
     FleetlmRelease release = observation.release();
+    boolean referenced = referencesCookie(observation.deployment());
     if (!ClusterWiring.enabled(release.getSpec())
-        || (referencesCookie(observation.deployment())
-            && allAvailable(observation.deployment().get()))) {
+        || (referenced && allAvailable(observation.deployment().get()))) {
       return;
     }
     String name = ResourceNames.cookieSecretName(release);
-    if (kube.secret(release.getMetadata().getNamespace(), name).isPresent()) {
+    // Before the release has run anything the cookie is most likely missing: created without a
+    // read first (a Secret already there refuses the create and is left as it is).
+    boolean hasRun = referenced || observation.previous().getVerifiedMigrationId() != null;
+    if (hasRun && kube.secret(release.getMetadata().getNamespace(), name).isPresent()) {
       return;
     }
     byte[] bytes = new byte[32];

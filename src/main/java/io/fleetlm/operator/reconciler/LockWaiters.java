@@ -30,6 +30,11 @@ public final class LockWaiters {
         });
   }
 
+  /** Whether any release waits for this Lease (deleted ones may be among them). */
+  boolean anyWaitingFor(String leaseName) {
+    return byLease.containsKey(leaseName);
+  }
+
   /**
    * The releases waiting for this Lease that still exist; those that do not (deleted while they
    * waited) are forgotten. Asking twice answers the same: JOSDK calls the mapper that asks this

@@ -19,10 +19,17 @@ import org.jboss.logging.Logger;
 
 /**
  * One migration per database at a time, across releases and namespaces. A release claims its
- * database before it creates a Job, by creating a Lease named after the database; the claim is
- * released once its Job has ended, and taken over when the holder's Job has ended or never came.
- * Exclusivity rests on the API server's create, not on the Job: Kubernetes may start a Job's pod
- * twice, but two claims of one Lease cannot both succeed.
+ * database before it creates a Job, by creating a Lease named after the database, or by replacing
+ * one whose holder's migration has ended or whose Job never came. Exclusivity rests on the API
+ * server (a create, or a replace at the resourceVersion read), not on the Job: Kubernetes may start
+ * a Job's pod twice, but two claims of one Lease cannot both succeed.
+ *
+ * <p>Once its migration has ended, a release's claim on the database it names now stays, unless a
+ * release waits for it: the next migration of that database replaces it (one write), where a delete
+ * and a create were two. A claim a release no longer needs (an earlier migration's, an earlier
+ * database's), or one some release waits for (it says so on the Lease, {@link
+ * MigrationLockLease#ANNOTATION_AWAITED}), is deleted; the delete is the event that wakes the
+ * waiters, in this operator and in others sharing the lock namespace.
  */
 final class MigrationLocks {
 
@@ -65,10 +72,14 @@ final class MigrationLocks {
     String me = MigrationLockLease.holder(release, migrationId);
     Lease wanted =
         MigrationLockLease.build(namespace, database, release, migrationId, jobName, now);
-    if (kube.createLease(wanted)) {
+    String name = wanted.getMetadata().getName();
+    // A Lease in the cache is read afresh rather than created: a create that the API server refuses
+    // is a write request all the same.
+    boolean cached = kube.cachedLeases(namespace).stream().anyMatch(l -> named(l, name));
+    if (!cached && kube.createLease(wanted)) {
       return granted(release, wanted);
     }
-    Optional<Lease> found = kube.lease(namespace, wanted.getMetadata().getName());
+    Optional<Lease> found = kube.lease(namespace, name);
     if (found.isEmpty()) {
       // Released between our create and our read: claim it now.
       return kube.createLease(wanted)
@@ -93,28 +104,49 @@ final class MigrationLocks {
             me, database, MigrationLockLease.holderOf(held));
         return granted(release, wanted);
       }
+      // Another release took it over first: the waiting release names that one.
+      return waiting(release, wanted, kube.lease(namespace, name).orElse(null), false);
     }
     return waiting(release, wanted, held, holder == Holder.HIDDEN);
   }
 
   /**
-   * Releases every claim of the release whose migration no longer runs. Found by holder in the
-   * informer's cache, not by database: no Secret is read, and a claim made before DATABASE_URL
-   * changed is released too.
+   * Releases the claims of the release whose migration no longer runs, but for the one its next
+   * migration would make anyway (see the class comment). Found by holder in the informer's cache: a
+   * claim made before DATABASE_URL changed is released too.
    *
    * @param running migration identities of this release whose Jobs have not ended
+   * @param latest the release's current migration identity
+   * @param database the database the release names now (host:port/name), empty when unknown
    */
-  void releaseUnlessRunning(FleetlmRelease release, Set<String> running) {
+  void releaseUnlessRunning(
+      FleetlmRelease release, Set<String> running, String latest, Optional<String> database) {
     String prefix = MigrationLockLease.holderPrefix(release);
     for (Lease held : kube.cachedLeases(namespace)) {
       String holder = MigrationLockLease.holderOf(held);
-      if (holder != null
-          && holder.startsWith(prefix)
-          && !running.contains(holder.substring(prefix.length()))) {
-        kube.deleteLease(held);
-        LOG.debugf("%s: released Lease %s", holder, held.getMetadata().getName());
+      if (holder == null || !holder.startsWith(prefix)) {
+        continue;
       }
+      String id = holder.substring(prefix.length());
+      if (running.contains(id) || keptForNextMigration(held, id, latest, database)) {
+        continue;
+      }
+      kube.deleteLease(held);
+      LOG.debugf("%s: released Lease %s", holder, held.getMetadata().getName());
     }
+  }
+
+  private boolean keptForNextMigration(
+      Lease held, String id, String latest, Optional<String> database) {
+    return id.equals(latest)
+        && database.isPresent()
+        && database.get().equals(MigrationLockLease.databaseOf(held).orElse(null))
+        && !MigrationLockLease.awaited(held)
+        && !waiters.anyWaitingFor(held.getMetadata().getName());
+  }
+
+  private static boolean named(Lease lease, String name) {
+    return name.equals(lease.getMetadata().getName());
   }
 
   private Claim granted(FleetlmRelease release, Lease lease) {
@@ -126,6 +158,11 @@ final class MigrationLocks {
     waiters.add(wanted.getMetadata().getName(), ResourceID.fromResource(release));
     if (held == null) {
       return new Claim(false, "another release", null, null, null);
+    }
+    // Said on the Lease, for a holder run by another operator too. Refused when the Lease changed
+    // since it was read: that change is an event that brings this release back here.
+    if (!MigrationLockLease.awaited(held)) {
+      kube.replaceLease(MigrationLockLease.markedAwaited(held));
     }
     String job = MigrationLockLease.jobOf(held).orElse(null);
     return new Claim(

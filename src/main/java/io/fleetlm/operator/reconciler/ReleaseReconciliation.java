@@ -470,8 +470,8 @@ final class ReleaseReconciliation {
   }
 
   /**
-   * The release's claim on its database ends with the last of its migrations that may still write:
-   * a Job that has not ended, or one whose pod has not (a Job is marked Failed while its pod still
+   * The release's claim on a database ends with the last of its migrations that may still write: a
+   * Job that has not ended, or one whose pod has not (a Job is marked Failed while its pod still
    * terminates, and a deleted Job's pod outlives it).
    */
   private void releaseDatabase(
@@ -503,7 +503,8 @@ final class ReleaseReconciliation {
     if (stage == Stage.MIGRATING || stage == Stage.STALLED) {
       running.add(observation.targetId());
     }
-    locks.releaseUnlessRunning(observation.release(), running);
+    locks.releaseUnlessRunning(
+        observation.release(), running, observation.targetId(), observation.database());
   }
 
   private ReleaseSecrets secretsOf(FleetlmRelease release) {

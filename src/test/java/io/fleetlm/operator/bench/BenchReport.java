@@ -110,6 +110,13 @@ final class BenchReport {
       md.append("| request | per release |\n|---|---|\n");
       s.requests.forEach(
           (k, v) -> md.append(String.format("| %s | %.2f |%n", k, v / (double) s.releases)));
+      md.append("\nThe operator restarted over the same ")
+          .append(s.releases)
+          .append(" releases, all Ready (nothing to change), until it reconciled each once: ")
+          .append(AuditCounter.writes(s.requestsAfterRestart))
+          .append(" writes; requests ")
+          .append(s.requestsAfterRestart.isEmpty() ? "none" : s.requestsAfterRestart)
+          .append(".\n");
     }
 
     md.append("\n## Start-up (process start → first reconcile's status write; 3 starts)\n\n");

@@ -43,6 +43,10 @@ final class BenchResults {
     public double afterRssMiB;
     public double cpuSeconds;
     public Map<String, Long> requests = new TreeMap<>();
+
+    /** Requests of a restarted operator over the same releases, all Ready: nothing to change. */
+    public Map<String, Long> requestsAfterRestart = new TreeMap<>();
+
     public List<String> firstReleaseStatusTrail = new ArrayList<>();
   }
 }

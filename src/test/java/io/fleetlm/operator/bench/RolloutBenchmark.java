@@ -311,11 +311,43 @@ public final class RolloutBenchmark {
         }
       }
       System.out.printf("bench: %d releases Ready in %.1f s%n", size, scale.wallSeconds);
+      if (audit.isPresent()) {
+        scale.requestsAfterRestart = requestsOfARestart(namespace, size);
+      }
       return scale;
     } finally {
       setup.shutdownNow();
       TestCluster.deleteNamespace(namespace);
     }
+  }
+
+  /**
+   * The requests of an operator started over releases that are all Ready, with nothing changed:
+   * from its start until it has reconciled each of them once (JOSDK's count of successful
+   * reconciles).
+   */
+  private Map<String, Long> requestsOfARestart(String namespace, int size) {
+    long mark = audit.get().mark();
+    try (OperatorProcess operator = startOperator(namespace, "operator-" + size + "-restart.log")) {
+      operator.awaitHealth("/q/health/ready", Duration.ofSeconds(60));
+      await()
+          .atMost(Duration.ofMinutes(5))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> successfulReconciles(operator) >= size);
+      Map<String, Long> requests = audit.get().since(mark);
+      System.out.printf("bench: restart over %d Ready releases: %s%n", size, requests);
+      return requests;
+    }
+  }
+
+  private static double successfulReconciles(OperatorProcess operator) {
+    return operator
+        .get("/metrics")
+        .body()
+        .lines()
+        .filter(line -> line.startsWith("operator_sdk_reconciliations_success_total"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   // ---- helpers --------------------------------------------------------------------------------

@@ -71,6 +71,9 @@ final class FakeKubernetesPort implements KubernetesPort {
   /** Live Secret reads: each is a request to the API server. */
   int secretReads;
 
+  /** The names of the Secrets read, in order, with " (missing)" when there was none. */
+  final List<String> secretsRead = new ArrayList<>();
+
   Supplier<RuntimeException> failApply;
 
   /** Objects someone else made, by Kind/name: the informers never see them. */
@@ -191,6 +194,7 @@ final class FakeKubernetesPort implements KubernetesPort {
   @Override
   public Optional<Secret> secret(String namespace, String name) {
     secretReads++;
+    secretsRead.add(secrets.containsKey(name) ? name : name + " (missing)");
     return Optional.ofNullable(secrets.get(name));
   }
 
@@ -359,9 +363,18 @@ final class FakeKubernetesPort implements KubernetesPort {
     return true;
   }
 
+  /** A claim another release makes just before this one's replace: the replace then loses. */
+  Lease claimedFirst;
+
   @Override
   public boolean replaceLease(Lease lease) {
     calls.add("replaceLease");
+    if (claimedFirst != null) {
+      Lease winner = Serialization.clone(claimedFirst);
+      winner.getMetadata().setResourceVersion(nextVersion());
+      leases.put(winner.getMetadata().getName(), winner);
+      claimedFirst = null;
+    }
     Lease stored = leases.get(lease.getMetadata().getName());
     if (stored == null
         || !stored

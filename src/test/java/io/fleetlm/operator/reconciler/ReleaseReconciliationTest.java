@@ -145,8 +145,8 @@ class ReleaseReconciliationTest {
     ReleaseReconciliation.Outcome verifying = pass();
 
     assertThat(kube.calls)
-        .as("the pass that verifies writes only the status, after the database is released")
-        .containsExactly("deleteLease", "writeStatus RollingOut", "event MigrationsVerified");
+        .as("the pass that verifies writes only the status (the database's Lease is kept)")
+        .containsExactly("writeStatus RollingOut", "event MigrationsVerified");
     assertThat(verifying.requeueAfter()).isEqualTo(ReleaseReconciliation.AT_ONCE);
     assertThat(kube.events.get(kube.events.size() - 1).message())
         .as("one Event for the verification and the phase it leads to")
@@ -1328,7 +1328,7 @@ class ReleaseReconciliationTest {
   }
 
   @Test
-  void theDatabaseIsClaimedBeforeTheJobAndReleasedWhenTheJobEnds() {
+  void theDatabaseIsClaimedBeforeTheJobAndTheClaimIsKeptForTheNextMigrationWhileNoneWaits() {
     reconcile();
 
     assertThat(kube.calls).containsSubsequence("createLease", "createJob " + jobName());
@@ -1345,7 +1345,24 @@ class ReleaseReconciliationTest {
     kube.finishJob(jobName(), true, null, 0);
     database.applied("1000", "1001");
     reconcile();
-    assertThat(kube.leases).isEmpty();
+    assertThat(condition("MigrationsVerified").getStatus()).isEqualTo("True");
+    assertThat(kube.calls).doesNotContain("deleteLease");
+    assertThat(kube.leases).as("kept: no release waits for it").hasSize(1);
+
+    String first = targetId();
+    edit(r -> r.getSpec().setImage(V2));
+    edit(r -> r.getSpec().getMigration().setExpectedVersion("1002"));
+    kube.calls.clear();
+    reconcile();
+    assertThat(targetId()).isNotEqualTo(first);
+    assertThat(kube.calls)
+        .as("the next migration replaces the claim: one write, no create refused")
+        .containsSubsequence("replaceLease", "createJob " + jobName())
+        .doesNotContain("createLease", "deleteLease");
+    assertThat(kube.leases.values())
+        .singleElement()
+        .extracting(l -> l.getSpec().getHolderIdentity())
+        .isEqualTo("apps/chat/" + targetId());
   }
 
   @Test
@@ -1358,7 +1375,9 @@ class ReleaseReconciliationTest {
 
     reconcile();
 
-    assertThat(kube.leases).isEmpty();
+    assertThat(kube.leases)
+        .as("the claim on the database it names now is kept; the earlier database's goes")
+        .containsOnlyKeys(MigrationLockLease.name("db:5432/chat"));
     assertThat(kube.secretReads).as("the Secret that names the database, once").isEqualTo(1);
   }
 
@@ -1586,6 +1605,10 @@ class ReleaseReconciliationTest {
         .contains("db:5432/chat is being migrated by staging/chat/abc")
         .contains("Job staging/chat-migrate-abc");
     assertThat(status().getPhase()).isNotEqualTo(Phase.Failed);
+    assertThat(kube.leases.values())
+        .as("the holder, whichever operator runs it, is told that a release waits")
+        .singleElement()
+        .satisfies(l -> assertThat(MigrationLockLease.awaited(l)).isTrue());
 
     now = now.plus(MigrationLocks.CLAIM_GRACE);
     reconcile();
@@ -1615,6 +1638,26 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void aReleaseThatLosesTheTakeOverNamesTheReleaseThatWonIt() {
+    installReady();
+    kube.leases.put(
+        MigrationLockLease.name("db:5432/chat"),
+        foreignClaim("db:5432/chat", "canary/chat/0ld1d", "canary/" + jobName(), now));
+    kube.claimedFirst =
+        foreignClaim("db:5432/chat", "staging/chat/n3w", "staging/chat-migrate-n3w", now);
+    edit(r -> r.getSpec().setImage(V2));
+    edit(r -> r.getSpec().getMigration().setExpectedVersion("1002"));
+
+    reconcile();
+
+    assertThat(kube.jobs).doesNotContainKey(jobName());
+    assertThat(condition("Ready").getReason()).isEqualTo("WaitingForDatabase");
+    assertThat(condition("Ready").getMessage())
+        .contains("being migrated by staging/chat/n3w")
+        .doesNotContain("canary");
+  }
+
+  @Test
   void aFailedJobWhosePodStillRunsKeepsItsDatabaseUntilThePodEnds() {
     reconcile();
     kube.finishJob(jobName(), false, "** (Postgrex.Error) boom", 1);
@@ -1624,10 +1667,13 @@ class ReleaseReconciliationTest {
 
     assertThat(status().getPhase()).isEqualTo(Phase.Failed);
     assertThat(kube.leases).as("the pod may still write to the database").hasSize(1);
+    // A release of another operator waits, and says so on the Lease.
+    Lease held = kube.leases.values().iterator().next();
+    kube.leases.put(held.getMetadata().getName(), MigrationLockLease.markedAwaited(held));
 
     kube.finishJob(jobName(), false, "** (Postgrex.Error) boom", 1);
     reconcile();
-    assertThat(kube.leases).isEmpty();
+    assertThat(kube.leases).as("deleted, which wakes the release that waits").isEmpty();
   }
 
   @Test
@@ -1848,6 +1894,9 @@ class ReleaseReconciliationTest {
     assertThat(kube.budgets.get("chat").getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
     assertThat(status().getClusterMembers()).isEqualTo(3);
     assertThat(json(status())).doesNotContain(cookie);
+    assertThat(kube.secretsRead)
+        .as("a release that has run nothing creates its cookie without looking for it first")
+        .doesNotContain("chat-cookie (missing)");
 
     edit(r -> r.getSpec().setImage(V2));
     reconcile();
