@@ -38,6 +38,10 @@ final class BenchResults {
     public List<Double> jobCompleteSeconds = new ArrayList<>();
     public List<Double> reactionMs = new ArrayList<>();
     public List<Double> floorMs = new ArrayList<>();
+
+    /** The client-go floor's reaction (empty when it was not built). */
+    public List<Double> goFloorMs = new ArrayList<>();
+
     public double idleRssMiB;
     public double peakRssMiB;
     public double afterRssMiB;

@@ -274,6 +274,7 @@ public final class RolloutBenchmark {
       try (OperatorProcess operator = startOperator(namespace, "operator-" + size + ".log");
           WatchClock clock = new WatchClock(client, namespace);
           FloorController floor = new FloorController(client, namespace);
+          GoFloorController goFloor = goFloor(namespace, size);
           MigrationPlayer player =
               new MigrationPlayer(client, namespace, db, databases::get, MIGRATION_TIME)) {
         scale.idleRssMiB = operator.rssKiB() / 1024.0;
@@ -302,6 +303,10 @@ public final class RolloutBenchmark {
           Long floorWrite = clock.deploymentWritten.get(FloorController.PREFIX + name);
           if (floorWrite != null) {
             scale.floorMs.add((floorWrite - completed) / 1e6);
+          }
+          Long goFloorWrite = clock.deploymentWritten.get(GoFloorController.PREFIX + name);
+          if (goFloorWrite != null) {
+            scale.goFloorMs.add((goFloorWrite - completed) / 1e6);
           }
         }
         scale.firstReleaseStatusTrail = clock.statusTrail.getOrDefault(names.get(0), List.of());
@@ -351,6 +356,18 @@ public final class RolloutBenchmark {
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  /** The client-go floor, when hack/bench.sh built it (bench.floor names the binary). */
+  private static GoFloorController goFloor(String namespace, int size) {
+    String binary = System.getProperty("bench.floor", "");
+    return binary.isEmpty()
+        ? null
+        : new GoFloorController(
+            Path.of(binary),
+            TestCluster.kubeconfig(),
+            namespace,
+            OUT.resolve("floor-go-" + size + ".log"));
+  }
 
   private OperatorProcess startOperator(String namespace, String log) {
     return OperatorProcess.start(
