@@ -74,7 +74,7 @@ public final class ClusterObjects {
    *     scale (spec.replicas, 1), a maxUnavailable would let one of two go.
    */
   public static Optional<PodDisruptionBudget> disruptionBudget(
-      FleetlmRelease release, long nodesRunning) {
+      FleetlmRelease release, int nodesRunning) {
     int replicas = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
     boolean keepsTwo = replicas == 1 && nodesRunning >= 2;
     if (replicas <= 1 && !keepsTwo) {

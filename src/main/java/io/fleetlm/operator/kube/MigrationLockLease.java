@@ -77,14 +77,12 @@ public final class MigrationLockLease {
 
   /** namespace/name of the holder's Job. */
   public static Optional<String> jobOf(Lease lease) {
-    return Optional.ofNullable(lease.getMetadata().getAnnotations())
-        .map(a -> a.get(ANNOTATION_JOB));
+    return annotation(lease, ANNOTATION_JOB);
   }
 
   /** Whether a release waits for this Lease (see {@link #ANNOTATION_AWAITED}). */
   public static boolean awaited(Lease lease) {
-    return lease.getMetadata().getAnnotations() != null
-        && "true".equals(lease.getMetadata().getAnnotations().get(ANNOTATION_AWAITED));
+    return annotation(lease, ANNOTATION_AWAITED).filter("true"::equals).isPresent();
   }
 
   /** A copy of the Lease, at its resourceVersion, saying that a release waits for it. */
@@ -98,8 +96,11 @@ public final class MigrationLockLease {
 
   /** The database identity (host:port/name) the Lease is named after. */
   public static Optional<String> databaseOf(Lease lease) {
-    return Optional.ofNullable(lease.getMetadata().getAnnotations())
-        .map(a -> a.get(ANNOTATION_DATABASE));
+    return annotation(lease, ANNOTATION_DATABASE);
+  }
+
+  private static Optional<String> annotation(Lease lease, String key) {
+    return Optional.ofNullable(lease.getMetadata().getAnnotations()).map(a -> a.get(key));
   }
 
   public static Optional<Instant> acquiredAt(Lease lease) {

@@ -185,11 +185,7 @@ final class ClusterNodeSync {
    * fewer than run now, never for more than it already asks.
    */
   private void shrink(Deployment deployment, List<Pod> deploymentPods) {
-    int running =
-        (int)
-            deploymentPods.stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .count();
+    int running = notTerminating(deploymentPods);
     int asked = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
     int keep = Math.max(0, Math.min(asked, running - 1));
     if (keep != asked) {
@@ -214,6 +210,11 @@ final class ClusterNodeSync {
     Result result(Duration recheck) {
       return new Result(rollout, progress, recheck);
     }
+  }
+
+  /** How many of the pods are not being deleted. */
+  static int notTerminating(List<Pod> pods) {
+    return (int) pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).count();
   }
 
   /**

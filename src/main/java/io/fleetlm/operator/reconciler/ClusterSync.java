@@ -115,10 +115,7 @@ final class ClusterSync {
 
   private void syncBudget(
       FleetlmRelease release, Optional<PodDisruptionBudget> live, List<String> corrected) {
-    long nodesRunning =
-        ClusterNodeSync.ownPods(kube, release).stream()
-            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-            .count();
+    int nodesRunning = ClusterNodeSync.notTerminating(ClusterNodeSync.ownPods(kube, release));
     Optional<PodDisruptionBudget> desired = ClusterObjects.disruptionBudget(release, nodesRunning);
     if (desired.isEmpty()) {
       live.ifPresent(kube::deleteDisruptionBudget);
