@@ -20,10 +20,17 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@link KubernetesPort} on the fabric8 client. Objects it writes are handed to the informers at
@@ -50,6 +57,24 @@ public final class FabricKubernetesPort implements KubernetesPort {
   private final Set<String> deletedLeases =
       Collections.newSetFromMap(Collections.synchronizedMap(new RecentEntries<>(1024)));
   private final SecretCache secrets;
+
+  /**
+   * Threads for {@link #storedAll}. Bounded, and nothing queues: with all of them busy, the
+   * reconcile's own thread makes the read. Idle ones end, so an idle operator holds none.
+   */
+  private final ExecutorService reads =
+      new ThreadPoolExecutor(
+          0,
+          8,
+          30,
+          TimeUnit.SECONDS,
+          new SynchronousQueue<>(),
+          task -> {
+            Thread thread = new Thread(task, "fleetlm-read");
+            thread.setDaemon(true);
+            return thread;
+          },
+          new ThreadPoolExecutor.CallerRunsPolicy());
 
   /** The informers whose caches learn of the operator's own writes at once. */
   public record Informers(
@@ -233,6 +258,30 @@ public final class FabricKubernetesPort implements KubernetesPort {
       Class<? extends HasMetadata> kind, String namespace, String name) {
     return Optional.ofNullable(client.resources(kind).inNamespace(namespace).withName(name).get())
         .map(HasMetadata::getMetadata);
+  }
+
+  @Override
+  public List<Optional<ObjectMeta>> storedAll(List<ObjectName> names) {
+    List<CompletableFuture<Optional<ObjectMeta>>> others =
+        names.stream()
+            .skip(1)
+            .map(n -> CompletableFuture.supplyAsync(() -> stored(n), reads))
+            .toList();
+    List<Optional<ObjectMeta>> found = new ArrayList<>();
+    names.stream().findFirst().ifPresent(first -> found.add(stored(first)));
+    for (CompletableFuture<Optional<ObjectMeta>> other : others) {
+      try {
+        found.add(other.join());
+      } catch (CompletionException e) {
+        // The API server's refusal as the reconcile would have met it on its own thread.
+        throw e.getCause() instanceof RuntimeException cause ? cause : e;
+      }
+    }
+    return found;
+  }
+
+  private Optional<ObjectMeta> stored(ObjectName name) {
+    return stored(name.kind(), name.namespace(), name.name());
   }
 
   @Override

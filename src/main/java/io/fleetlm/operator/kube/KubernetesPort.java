@@ -55,6 +55,17 @@ public interface KubernetesPort {
    */
   Optional<ObjectMeta> stored(Class<? extends HasMetadata> kind, String namespace, String name);
 
+  /** An object's kind, namespace and name: what {@link #storedAll} reads. */
+  record ObjectName(Class<? extends HasMetadata> kind, String namespace, String name) {}
+
+  /**
+   * {@link #stored} of several objects, in the order named: each a round trip to the API server, so
+   * an implementation may make them at once rather than one after another.
+   */
+  default List<Optional<ObjectMeta>> storedAll(List<ObjectName> names) {
+    return names.stream().map(n -> stored(n.kind(), n.namespace(), n.name())).toList();
+  }
+
   /**
    * Deletes an object a user handed over to a release, as it was read: one changed or replaced
    * since is left alone (the API server's resourceVersion precondition). Its dependents go with it

@@ -31,6 +31,11 @@ public class ReleaseMetrics {
     this.registry = registry;
   }
 
+  /** Times the steps of one reconcile pass, from now. */
+  public ReconcileSteps passStarted() {
+    return new ReconcileSteps(registry, System::nanoTime);
+  }
+
   /** The gauges of how releases stand, read from the given cache, in the same registry. */
   public ReleaseGauges gaugesOf(Supplier<Stream<FleetlmRelease>> cachedReleases) {
     return new ReleaseGauges(registry, cachedReleases);

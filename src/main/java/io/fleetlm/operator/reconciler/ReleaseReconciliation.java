@@ -20,6 +20,8 @@ import io.fleetlm.operator.kube.MigrationJobState;
 import io.fleetlm.operator.kube.MigrationPods;
 import io.fleetlm.operator.kube.ReleaseEvent;
 import io.fleetlm.operator.kube.ResourceNames;
+import io.fleetlm.operator.observability.ReconcileSteps;
+import io.fleetlm.operator.observability.ReconcileSteps.Step;
 import io.fleetlm.operator.observability.ReleaseEvents;
 import io.fleetlm.operator.observability.ReleaseGauges;
 import io.fleetlm.operator.observability.ReleaseMetrics;
@@ -110,11 +112,13 @@ final class ReleaseReconciliation {
       FleetlmReleaseStatus status, Duration requeueAfter, boolean retry, FleetlmRelease written) {}
 
   Outcome reconcile(Observation cached) {
+    ReconcileSteps steps = metrics.passStarted();
     // Observe: the database the spec's Secret names, and what the cache may not hold yet, are
     // read before anything is decided.
     FleetlmRelease release = cached.release();
     ReleaseSecrets secrets = secretsOf(release);
     Observation observation = completed(cached.withDatabase(databaseNamed(secrets)));
+    steps.ended(Step.OBSERVE);
 
     // Decide (pure): which superseded Jobs to stop and the migration step.
     Plan plan = Plan.of(observation);
@@ -136,6 +140,7 @@ final class ReleaseReconciliation {
     StepResult migration =
         executor.execute(observation, plan.step(), plan.targetJob(), plan.history(), secrets);
     releaseDatabase(observation, migration, plan.stoppedJobNames());
+    steps.ended(Step.MIGRATION);
     int wanted = Objects.requireNonNullElse(release.getSpec().getReplicas(), 1);
     DeploymentSync.Result rollout;
     ClusterSync.Result cluster;
@@ -168,6 +173,7 @@ final class ReleaseReconciliation {
         }
         HandOvers.take(kube, release, foreign.handedOver());
         clusters.ensureCookie(observation);
+        steps.ended(Step.OWNERSHIP);
       }
       Duration nodesRecheck = Duration.ZERO;
       if (operatorNodes) {
@@ -179,7 +185,9 @@ final class ReleaseReconciliation {
       } else {
         rollout = deployments.sync(observation, migration.verifiedId(), verifiedImage);
       }
+      steps.ended(Step.APP);
       cluster = clusters.sync(observation, deploying);
+      steps.ended(Step.CLUSTER);
       requeue = sooner(requeueAfter(migration), nodesRecheck);
     }
 
@@ -202,6 +210,8 @@ final class ReleaseReconciliation {
       written = write(release, status);
     }
 
+    steps.ended(Step.STATUS);
+
     // Announce: Events and metrics from how the written status differs from the one read.
     List<String> corrected = new ArrayList<>(rollout.corrected());
     corrected.addAll(cluster.corrected());
@@ -214,6 +224,7 @@ final class ReleaseReconciliation {
         plan.stoppedJobNames(),
         secrets,
         observation.now());
+    steps.ended(Step.ANNOUNCE);
     return new Outcome(status, requeue, true, written == release ? null : written);
   }
 

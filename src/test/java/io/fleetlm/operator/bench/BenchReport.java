@@ -124,6 +124,32 @@ final class BenchReport {
           .append(".\n");
     }
 
+    md.append(
+        "\nWhere the operator's reconcile passes spent their time, by step"
+            + " (fleetlm_reconcile_step_seconds; mean / max ms over the passes that took the"
+            + " step, and how many did; max is Micrometer's, over the last two minutes):\n\n");
+    md.append("| step |");
+    r.scale.forEach(s -> md.append(" ").append(s.releases).append(" releases |"));
+    md.append("\n|---|");
+    r.scale.forEach(s -> md.append("---|"));
+    md.append("\n");
+    r.scale.stream()
+        .flatMap(s -> s.passSteps.keySet().stream())
+        .distinct()
+        .forEach(
+            step -> {
+              md.append("| ").append(step).append(" |");
+              for (BenchResults.Scale s : r.scale) {
+                PassSteps.StepTime time = s.passSteps.get(step);
+                md.append(
+                    time == null
+                        ? " - |"
+                        : String.format(
+                            " %.1f / %.0f ms (%d) |", time.meanMs(), time.maxMs, time.passes));
+              }
+              md.append("\n");
+            });
+
     md.append("\n## Start-up (process start → first reconcile's status write; 3 starts)\n\n");
     md.append(
         "| JVM | first reconcile, median (all) | of which Quarkus boot | of which informers'"

@@ -1,6 +1,7 @@
 package io.fleetlm.operator.bench;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,5 +53,8 @@ final class BenchResults {
     public Map<String, Long> requestsAfterRestart = new TreeMap<>();
 
     public List<String> firstReleaseStatusTrail = new ArrayList<>();
+
+    /** The operator's reconcile passes over the run, by step ({@link PassSteps}). */
+    public Map<String, PassSteps.StepTime> passSteps = new LinkedHashMap<>();
   }
 }

@@ -310,6 +310,7 @@ public final class RolloutBenchmark {
           }
         }
         scale.firstReleaseStatusTrail = clock.statusTrail.getOrDefault(names.get(0), List.of());
+        scale.passSteps = PassSteps.parse(operator.get("/metrics").body());
         if (audit.isPresent()) {
           // The audit log is written as requests end; the last status write is in by now.
           scale.requests = audit.get().since(mark);

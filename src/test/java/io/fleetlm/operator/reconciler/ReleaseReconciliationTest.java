@@ -136,6 +136,31 @@ class ReleaseReconciliationTest {
   }
 
   @Test
+  void everyPassTimesItsStepsAndOnlyTheDeployingOneReadsForSomeoneElsesObjects() {
+    reconcile();
+    assertThat(stepCount("observe")).isEqualTo(1);
+    assertThat(stepCount("migration")).isEqualTo(1);
+    assertThat(stepCount("status")).isEqualTo(1);
+    assertThat(stepCount("announce")).isEqualTo(1);
+    assertThat(stepCount("ownership")).as("nothing of the app is written yet").isZero();
+
+    kube.finishJob(jobName(), true, null, 0);
+    database.applied("1000", "1001");
+    pass();
+    pass();
+
+    assertThat(stepCount("observe")).isEqualTo(3);
+    assertThat(stepCount("ownership")).as("the pass that writes the Deployment").isEqualTo(1);
+    assertThat(stepCount("app")).isEqualTo(2);
+    assertThat(stepCount("cluster")).isEqualTo(2);
+  }
+
+  private long stepCount(String step) {
+    var timer = meters.find("fleetlm_reconcile_step_seconds").tag("step", step).timer();
+    return timer == null ? 0 : timer.count();
+  }
+
+  @Test
   void verificationIsWrittenBeforeTheDeploymentThenEventsFollowTheWrites() {
     reconcile();
     kube.finishJob(jobName(), true, null, 0);
