@@ -34,6 +34,14 @@ public final class ClusterObjects {
     return service(release, ResourceNames.headlessServiceName(release), true);
   }
 
+  /**
+   * Whether a Service as stored is headless (no ClusterIP): the one the FleetLM nodes find each
+   * other by.
+   */
+  public static boolean headless(Service service) {
+    return service.getSpec() != null && "None".equals(service.getSpec().getClusterIP());
+  }
+
   private static Service service(FleetlmRelease release, String name, boolean headless) {
     int port = PodSpecParts.port(release.getSpec());
     return new ServiceBuilder()

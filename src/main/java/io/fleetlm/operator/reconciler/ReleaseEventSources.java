@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fleetlm.operator.api.FleetlmRelease;
 import io.fleetlm.operator.kube.ClusterMemberFactory;
+import io.fleetlm.operator.kube.ClusterObjects;
 import io.fleetlm.operator.kube.FabricKubernetesPort;
 import io.fleetlm.operator.kube.MigrationLockLease;
 import io.fleetlm.operator.kube.OwnerReferences;
@@ -24,6 +25,8 @@ import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMap
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -79,7 +82,14 @@ record ReleaseEventSources(
                 .build(),
             context);
     var services = appObjects(Service.class, context);
-    var budgets = appObjects(PodDisruptionBudget.class, context);
+    // The disruption controller rewrites a budget's status whenever a pod comes or goes; the
+    // reconcile reads only the spec, so only a new spec or a deletion wakes the release.
+    var budgets =
+        new InformerEventSource<>(
+            appObjectsOf(PodDisruptionBudget.class)
+                .withOnUpdateFilter(ReleaseEventSources::specOrDeletionChanged)
+                .build(),
+            context);
     // The EndpointSlice controller copies the Service's labels (so the selector finds them) and
     // makes the Service their owner. The release label may hold a shortened name, so a slice is
     // mapped through its Service's owner reference, which holds the release's whole name; a slice
@@ -91,7 +101,8 @@ record ReleaseEventSources(
             InformerEventSourceConfiguration.from(EndpointSlice.class, FleetlmRelease.class)
                 .withItemStore(new TrimmedItemStore<EndpointSlice>())
                 .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
-                .withSecondaryToPrimaryMapper(slice -> releaseOwning(services, slice.getMetadata()))
+                .withSecondaryToPrimaryMapper(
+                    slice -> releaseOwning(services::get, slice.getMetadata()))
                 .build(),
             context);
     // The FleetLM nodes the operator starts itself are owned by the release; a pod that starts,
@@ -116,25 +127,46 @@ record ReleaseEventSources(
   /** The release's app objects of one kind, owned by the release (found by owner reference). */
   private static <T extends HasMetadata> InformerEventSource<T, FleetlmRelease> appObjects(
       Class<T> kind, EventSourceContext<FleetlmRelease> context) {
-    return new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(kind, FleetlmRelease.class)
-            .withItemStore(new TrimmedItemStore<T>())
-            .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP))
-            .build(),
-        context);
+    return new InformerEventSource<>(appObjectsOf(kind).build(), context);
   }
 
-  /** The release that owns the Service an EndpointSlice belongs to. */
-  private static Set<ResourceID> releaseOwning(
-      InformerEventSource<Service, FleetlmRelease> services, ObjectMeta slice) {
+  private static <T extends HasMetadata> InformerEventSourceConfiguration.Builder<T> appObjectsOf(
+      Class<T> kind) {
+    return InformerEventSourceConfiguration.from(kind, FleetlmRelease.class)
+        .withItemStore(new TrimmedItemStore<T>())
+        .withLabelSelector(ResourceNames.managedSelector(ResourceNames.COMPONENT_APP));
+  }
+
+  /**
+   * Whether an update changed the object's spec (its generation) or began its deletion: not one
+   * that only rewrote its status.
+   */
+  static boolean specOrDeletionChanged(HasMetadata updated, HasMetadata old) {
+    return !Objects.equals(updated.getMetadata().getGeneration(), old.getMetadata().getGeneration())
+        || !Objects.equals(
+            updated.getMetadata().getDeletionTimestamp(), old.getMetadata().getDeletionTimestamp());
+  }
+
+  /**
+   * The release that owns the headless Service an EndpointSlice belongs to: the one whose slices
+   * the reconcile reads.
+   *
+   * @param services the Services as cached
+   */
+  static Set<ResourceID> releaseOwning(
+      Function<ResourceID, Optional<Service>> services, ObjectMeta slice) {
     String service =
         slice.getLabels() == null ? null : slice.getLabels().get(ClusterSync.SERVICE_NAME_LABEL);
     if (service == null) {
       return Set.of();
     }
+    Optional<Service> owner = services.apply(new ResourceID(service, slice.getNamespace()));
+    if (owner.isPresent() && !ClusterObjects.headless(owner.get())) {
+      // The HTTP Service's slices change as often as the headless one's, and nothing reads them.
+      return Set.of();
+    }
     String release =
-        services
-            .get(new ResourceID(service, slice.getNamespace()))
+        owner
             .flatMap(s -> OwnerReferences.releaseOf(s.getMetadata()))
             .orElse(slice.getLabels().get(ResourceNames.LABEL_RELEASE));
     return release == null ? Set.of() : Set.of(new ResourceID(release, slice.getNamespace()));
