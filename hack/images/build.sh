@@ -123,5 +123,9 @@ for tag in 1 2 broken slow fastpaca; do
   rm -rf "$context"
   export_archive "localhost/fleetlm/app:$tag" "app-$tag"
 done
+# Each build tags its images anew; the images it untagged would stay in buildah's storage, a full
+# copy each under vfs (56 GB after a few weeks of CI, until the real node reported disk pressure
+# and stopped scheduling). The bases keep their tags and stay cached.
+bah rmi --prune >/dev/null
 say "done"
 echo "$cache/archives"

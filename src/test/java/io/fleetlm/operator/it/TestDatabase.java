@@ -188,10 +188,15 @@ public final class TestDatabase implements AutoCloseable {
     } catch (IOException e) {
       // The server is going away with the JVM anyway.
     }
-    try (java.util.stream.Stream<Path> files = Files.walk(dataDirectory)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException e) {
-      // Left in the temporary directory: nothing depends on it.
+    // The server's own files may still be going away as this walks (its shutdown hook runs beside
+    // this one): a walk that meets a vanished file starts again rather than leave a gigabyte
+    // behind in the temporary directory, as the bench's servers did.
+    for (int attempt = 0; attempt < 5 && Files.exists(dataDirectory); attempt++) {
+      try (java.util.stream.Stream<Path> files = Files.walk(dataDirectory)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException | UncheckedIOException e) {
+        // Walked again.
+      }
     }
   }
 }
